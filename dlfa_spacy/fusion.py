@@ -1,0 +1,233 @@
+"""AIF: attentional information fusion of the last layer with one lower layer, per wordpiece."""
+from typing import Callable, Dict, List, Optional, Tuple
+
+import numpy
+import torch
+import torch.nn.functional as F
+from spacy_transformers.data_classes import TransformerData
+from thinc.api import Model, get_torch_default_device, glorot_uniform_init, torch2xp, xp2torch
+from transformers.file_utils import ModelOutput
+
+from .transformer import LayeredData, layer_key
+
+BN_MOMENTUM = 0.1
+BN_EPS = 1e-5
+BRANCHES = ("local", "global")
+# Per branch: conv1 (E -> E/r), BN, ReLU, conv2 (E/r -> E), BN. A kernel-1 Conv1d over
+# the channels is a per-token linear map, so W1/W2 are plain matrices.
+_SHAPES = {
+    "W1": ("nH", "nO"),
+    "b1": ("nH",),
+    "bn1_gamma": ("nH",),
+    "bn1_beta": ("nH",),
+    "bn1_mean": ("nH",),
+    "bn1_var": ("nH",),
+    "W2": ("nO", "nH"),
+    "b2": ("nO",),
+    "bn2_gamma": ("nO",),
+    "bn2_beta": ("nO",),
+    "bn2_mean": ("nO",),
+    "bn2_var": ("nO",),
+}
+PARAM_NAMES = [f"{branch}_{name}" for branch in BRANCHES for name in _SHAPES]
+# BatchNorm running statistics are saved with the pipeline but never optimised.
+STAT_NAMES = [name for name in PARAM_NAMES if name.endswith(("_mean", "_var"))]
+
+
+def AIFFusion(
+    layer: int, reduction: int = 4, grad_factor: float = 1.0
+) -> Model[List[TransformerData], List[TransformerData]]:
+    """Replace each doc's last layer by its AIF fusion with lower layer `layer`."""
+    return Model(
+        "aif-fusion",
+        forward,
+        init=init,
+        dims={"nO": None, "nH": None},
+        params={name: None for name in PARAM_NAMES},
+        attrs={"layer": layer, "reduction": reduction, "grad_factor": grad_factor},
+    )
+
+
+def init(
+    model: Model, X: Optional[List[TransformerData]] = None, Y: Optional[object] = None
+) -> None:
+    """Infer the width from the transformer output and allocate the weights."""
+    if not model.has_dim("nO"):
+        widths = [d.width for d in X or [] if "last_hidden_state" in d.model_output]
+        if not widths:
+            raise ValueError(
+                "Cannot initialise the DLFA fusion layer: no transformer output to infer "
+                "the encoder width from."
+            )
+        model.set_dim("nO", widths[0])
+    width = model.get_dim("nO")
+    model.set_dim("nH", max(1, width // model.attrs["reduction"]))
+    dims = {"nO": width, "nH": model.get_dim("nH")}
+    for name in PARAM_NAMES:
+        shape = tuple(dims[d] for d in _SHAPES[name.split("_", 1)[1]])
+        if name.endswith(("_W1", "_W2")):
+            value = glorot_uniform_init(model.ops, shape)
+        elif name.endswith(("_gamma", "_var")):
+            value = model.ops.xp.ones(shape, dtype="f")
+        else:
+            value = model.ops.alloc(shape, dtype="f")
+        model.set_param(name, value)
+
+
+def aif(
+    lower: torch.Tensor,
+    last: torch.Tensor,
+    mask: torch.Tensor,
+    params: Dict[str, torch.Tensor],
+    training: bool,
+) -> torch.Tensor:
+    """Fuse (S, T, E) lower and last layers over the real tokens given by the (S, T) mask."""
+    rows, cols = mask.nonzero(as_tuple=True)
+    mixed = (lower + last) / 2
+    tokens = mixed[rows, cols]
+    # The global context is the mean over one sequence's real tokens only, so padding
+    # never changes it.
+    lengths = mask.sum(dim=1, keepdim=True).clamp(min=1).to(mixed.dtype)
+    pooled = (mixed * mask.unsqueeze(-1).to(mixed.dtype)).sum(dim=1) / lengths
+    global_ctx = _branch(pooled, params, "global", training)
+    local_ctx = _branch(tokens, params, "local", training)
+    gate = torch.sigmoid(global_ctx[rows] + local_ctx)
+    fused = lower[rows, cols] * gate + last[rows, cols] * (1 - gate)
+    out = torch.zeros_like(last)
+    out[rows, cols] = fused
+    return out
+
+
+def _branch(
+    x: torch.Tensor, params: Dict[str, torch.Tensor], branch: str, training: bool
+) -> torch.Tensor:
+    p = {name: params[f"{branch}_{name}"] for name in _SHAPES}
+    h = _batch_norm(F.linear(x, p["W1"], p["b1"]), p, "bn1", training)
+    return _batch_norm(F.linear(F.relu(h), p["W2"], p["b2"]), p, "bn2", training)
+
+
+def _batch_norm(
+    x: torch.Tensor, p: Dict[str, torch.Tensor], bn: str, training: bool
+) -> torch.Tensor:
+    # Batch statistics need two or more rows: a single sequence in a training batch
+    # is normalised with the running statistics instead (and does not update them).
+    use_batch = training and x.shape[0] > 1
+    return F.batch_norm(
+        x,
+        p[f"{bn}_mean"],
+        p[f"{bn}_var"],
+        p[f"{bn}_gamma"],
+        p[f"{bn}_beta"],
+        training=use_batch,
+        momentum=BN_MOMENTUM,
+        eps=BN_EPS,
+    )
+
+
+def forward(
+    model: Model, datas: List[TransformerData], is_train: bool
+) -> Tuple[List[TransformerData], Callable]:
+    """Fuse every doc with transformer output; pass empty docs through."""
+    layer = model.attrs["layer"]
+    key = layer_key(layer)
+    rows = [i for i, d in enumerate(datas) if _has_output(d)]
+    if not rows:
+        return datas, lambda d_datas: d_datas
+    for i in rows:
+        if key not in datas[i].model_output:
+            raise ValueError(
+                f"The transformer output has no layer {layer} to fuse. The upstream "
+                "transformer component must use @architectures = "
+                "\"dlfa_spacy.TransformerModel.v1\" (it keeps the layers its DLFA "
+                "listeners ask for)."
+            )
+    lasts = [datas[i].model_output["last_hidden_state"] for i in rows]
+    lowers = [datas[i].model_output[key] for i in rows]
+    masks = [datas[i].wordpieces.attention_mask for i in rows]
+    length = max(x.shape[1] for x in lasts)
+    device = get_torch_default_device()
+    last = xp2torch(_pad_concat(model.ops, lasts, length), requires_grad=is_train, device=device)
+    lower = xp2torch(_pad_concat(model.ops, lowers, length), requires_grad=is_train, device=device)
+    mask = torch.as_tensor(_pad_concat_mask(masks, length), device=device)
+    params = {
+        name: xp2torch(model.get_param(name), device=device, requires_grad=is_train and name not in STAT_NAMES)
+        for name in PARAM_NAMES
+    }
+    with torch.set_grad_enabled(is_train):
+        fused = aif(lower, last, mask, params, training=is_train)
+    if is_train:
+        for name in STAT_NAMES:
+            model.set_param(name, torch2xp(params[name].detach(), ops=model.ops))
+    fused_xp = torch2xp(fused.detach(), ops=model.ops)
+    outputs = list(datas)
+    bounds = _row_bounds(lasts)
+    for i, (start, end), x in zip(rows, bounds, lasts):
+        outputs[i] = TransformerData(
+            wordpieces=datas[i].wordpieces,
+            model_output=ModelOutput(last_hidden_state=fused_xp[start:end, : x.shape[1]]),
+            align=datas[i].align,
+        )
+
+    def backprop(d_outputs: List[TransformerData]) -> List[TransformerData]:
+        # trfs2arrays returns gradients only for docs with a last layer, in order.
+        with_output = [i for i, o in enumerate(outputs) if "last_hidden_state" in o.model_output]
+        d_by_doc = dict(zip(with_output, d_outputs))
+        d_fused = model.ops.alloc(tuple(fused.shape), dtype="f")
+        for i, (start, end) in zip(rows, bounds):
+            d = d_by_doc[i].model_output["last_hidden_state"]
+            d_fused[start:end, : d.shape[1]] = d
+        torch.autograd.backward(fused, grad_tensors=xp2torch(d_fused, device=device))
+        for name in PARAM_NAMES:
+            if params[name].grad is not None:
+                model.inc_grad(name, torch2xp(params[name].grad, ops=model.ops))
+        factor = model.attrs["grad_factor"]
+        d_last = torch2xp(last.grad, ops=model.ops) * factor
+        d_lower = torch2xp(lower.grad, ops=model.ops) * factor
+        results = dict(d_by_doc)
+        for i, (start, end), x in zip(rows, bounds, lasts):
+            sink = getattr(datas[i], "grad_sink", None)
+            if sink is not None:
+                grads, first, _ = sink
+                grads.add(layer, first, first + (end - start), d_lower[start:end, : x.shape[1]])
+            results[i] = TransformerData(
+                wordpieces=datas[i].wordpieces,
+                model_output=ModelOutput(last_hidden_state=d_last[start:end, : x.shape[1]]),
+                align=datas[i].align,
+            )
+        return [results[i] for i in with_output]
+
+    return outputs, backprop
+
+
+def _has_output(data: TransformerData) -> bool:
+    last = data.model_output.get("last_hidden_state") if data.model_output else None
+    return last is not None and last.size > 0
+
+
+def _row_bounds(arrays: List) -> List[Tuple[int, int]]:
+    bounds = []
+    start = 0
+    for x in arrays:
+        bounds.append((start, start + x.shape[0]))
+        start += x.shape[0]
+    return bounds
+
+
+def _pad_concat(ops, arrays: List, length: int):
+    """Concatenate (n_i, T_i, E) arrays into one (sum n_i, length, E) array, zero padded."""
+    if all(x.shape[1] == length for x in arrays):
+        return ops.xp.ascontiguousarray(ops.xp.concatenate(arrays, axis=0), dtype="f")
+    out = ops.alloc((sum(x.shape[0] for x in arrays), length, arrays[0].shape[2]), dtype="f")
+    for (start, end), x in zip(_row_bounds(arrays), arrays):
+        out[start:end, : x.shape[1]] = x
+    return out
+
+
+def _pad_concat_mask(masks: List, length: int) -> numpy.ndarray:
+    out = numpy.zeros((sum(m.shape[0] for m in masks), length), dtype=bool)
+    start = 0
+    for m in masks:
+        m = numpy.asarray(m)
+        out[start : start + m.shape[0], : m.shape[1]] = m > 0
+        start += m.shape[0]
+    return out

@@ -1,0 +1,87 @@
+"""Build a randomly initialised BERT (vocabulary trained locally) for offline tests and demos."""
+import tempfile
+from pathlib import Path
+from typing import Iterable, List, Optional, Union
+
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+def read_texts(paths: Iterable[Union[str, Path]]) -> List[str]:
+    """Read training texts: one per line from text files, one per doc from .spacy files."""
+    texts: List[str] = []
+    for path in map(Path, paths):
+        if not path.exists():
+            raise FileNotFoundError(f"No such text file: {path}")
+        if path.suffix == ".spacy":
+            import spacy
+            from spacy.tokens import DocBin
+
+            texts.extend(doc.text for doc in DocBin().from_disk(path).get_docs(spacy.blank("xx").vocab))
+        else:
+            texts.extend(line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines())
+    texts = [t for t in texts if t]
+    if not texts:
+        raise ValueError(f"No text found in {', '.join(map(str, paths))}")
+    return texts
+
+
+def build_local_bert(
+    output: Union[str, Path],
+    texts: List[str],
+    *,
+    vocab_size: int = 2000,
+    num_layers: int = 4,
+    width: int = 64,
+    heads: int = 4,
+    intermediate: Optional[int] = None,
+    max_position: int = 512,
+    pad_vocab_to: Optional[int] = None,
+    dropout: float = 0.1,
+    seed: int = 0,
+) -> Path:
+    """Train a cased WordPiece vocabulary on `texts` and save a random BERT with it to `output`."""
+    import torch
+    from tokenizers.implementations import BertWordPieceTokenizer
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    trainer = BertWordPieceTokenizer(lowercase=False, strip_accents=False, clean_text=True)
+    trainer.train_from_iterator(texts, vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS)
+    vocab = list(trainer.get_vocab().items())
+    vocab.sort(key=lambda item: item[1])
+    words = [w for w, _ in vocab]
+    if pad_vocab_to is not None:
+        # Filler entries give the exact vocabulary size of a real encoder (e.g. mBERT's
+        # 119547) without needing its vocabulary file.
+        words += [f"[unused{i}]" for i in range(pad_vocab_to - len(words))]
+    with tempfile.TemporaryDirectory() as tmp:
+        vocab_file = Path(tmp) / "vocab.txt"
+        vocab_file.write_text("".join(w + "\n" for w in words), encoding="utf-8")
+        tokenizer = BertTokenizerFast(
+            vocab_file=str(vocab_file), do_lower_case=False, strip_accents=False,
+            tokenize_chinese_chars=True, model_max_length=max_position,
+        )
+        tokenizer.save_pretrained(str(output))
+    config = BertConfig(
+        vocab_size=len(words),
+        hidden_size=width,
+        num_hidden_layers=num_layers,
+        num_attention_heads=heads,
+        intermediate_size=intermediate or 4 * width,
+        max_position_embeddings=max_position,
+        type_vocab_size=2,
+        hidden_dropout_prob=dropout,
+        attention_probs_dropout_prob=dropout,
+    )
+    torch.manual_seed(seed)
+    BertModel(config).save_pretrained(str(output))
+    return output
+
+
+def build_mbert_sized(output: Union[str, Path], texts: List[str], seed: int = 0) -> Path:
+    """A random encoder with the exact bert-base-multilingual-cased dimensions (177,853,440 parameters)."""
+    return build_local_bert(
+        output, texts, vocab_size=5000, num_layers=12, width=768, heads=12,
+        intermediate=3072, max_position=512, pad_vocab_to=119547, seed=seed,
+    )
