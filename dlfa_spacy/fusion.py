@@ -145,19 +145,23 @@ def forward(
     lowers = [datas[i].model_output[key] for i in rows]
     masks = [datas[i].wordpieces.attention_mask for i in rows]
     length = max(x.shape[1] for x in lasts)
+    # Computed in the encoder's precision (float32 normally; float64 in exactness tests).
+    dtype = lasts[0].dtype
     device = get_torch_default_device()
-    last = xp2torch(_pad_concat(model.ops, lasts, length), requires_grad=is_train, device=device)
-    lower = xp2torch(_pad_concat(model.ops, lowers, length), requires_grad=is_train, device=device)
+    last = xp2torch(_pad_concat(model.ops, lasts, length, dtype), requires_grad=is_train, device=device)
+    lower = xp2torch(_pad_concat(model.ops, lowers, length, dtype), requires_grad=is_train, device=device)
     mask = torch.as_tensor(_pad_concat_mask(masks, length), device=device)
-    params = {
+    weights = {
         name: xp2torch(model.get_param(name), device=device, requires_grad=is_train and name not in STAT_NAMES)
         for name in PARAM_NAMES
     }
+    params = {name: value.to(last.dtype) for name, value in weights.items()}
     with torch.set_grad_enabled(is_train):
         fused = aif(lower, last, mask, params, training=is_train)
     if is_train:
         for name in STAT_NAMES:
-            model.set_param(name, torch2xp(params[name].detach(), ops=model.ops))
+            stats = torch2xp(params[name].detach(), ops=model.ops)
+            model.set_param(name, model.ops.xp.ascontiguousarray(stats, dtype="f"))
     fused_xp = torch2xp(fused.detach(), ops=model.ops)
     outputs = list(datas)
     bounds = _row_bounds(lasts)
@@ -172,14 +176,14 @@ def forward(
         # trfs2arrays returns gradients only for docs with a last layer, in order.
         with_output = [i for i, o in enumerate(outputs) if "last_hidden_state" in o.model_output]
         d_by_doc = dict(zip(with_output, d_outputs))
-        d_fused = model.ops.alloc(tuple(fused.shape), dtype="f")
+        d_fused = model.ops.alloc(tuple(fused.shape), dtype=dtype)
         for i, (start, end) in zip(rows, bounds):
             d = d_by_doc[i].model_output["last_hidden_state"]
             d_fused[start:end, : d.shape[1]] = d
         torch.autograd.backward(fused, grad_tensors=xp2torch(d_fused, device=device))
         for name in PARAM_NAMES:
-            if params[name].grad is not None:
-                model.inc_grad(name, torch2xp(params[name].grad, ops=model.ops))
+            if weights[name].grad is not None:
+                model.inc_grad(name, torch2xp(weights[name].grad, ops=model.ops))
         factor = model.attrs["grad_factor"]
         d_last = torch2xp(last.grad, ops=model.ops) * factor
         d_lower = torch2xp(lower.grad, ops=model.ops) * factor
@@ -213,11 +217,11 @@ def _row_bounds(arrays: List) -> List[Tuple[int, int]]:
     return bounds
 
 
-def _pad_concat(ops, arrays: List, length: int):
+def _pad_concat(ops, arrays: List, length: int, dtype):
     """Concatenate (n_i, T_i, E) arrays into one (sum n_i, length, E) array, zero padded."""
     if all(x.shape[1] == length for x in arrays):
-        return ops.xp.ascontiguousarray(ops.xp.concatenate(arrays, axis=0), dtype="f")
-    out = ops.alloc((sum(x.shape[0] for x in arrays), length, arrays[0].shape[2]), dtype="f")
+        return ops.xp.ascontiguousarray(ops.xp.concatenate(arrays, axis=0), dtype=dtype)
+    out = ops.alloc((sum(x.shape[0] for x in arrays), length, arrays[0].shape[2]), dtype=dtype)
     for (start, end), x in zip(_row_bounds(arrays), arrays):
         out[start:end, : x.shape[1]] = x
     return out

@@ -51,16 +51,17 @@ def layer_key(layer: int) -> str:
 class LayerGrads:
     """Gradient sink for the kept lower layers of one batch, filled by the fusion layers."""
 
-    def __init__(self, shape: Tuple[int, ...], ops: Any):
+    def __init__(self, shape: Tuple[int, ...], ops: Any, dtype: str = "float32"):
         self.shape = shape
         self.ops = ops
+        self.dtype = dtype
         self.arrays: Dict[int, Floats3d] = {}
 
     def add(self, layer: int, start: int, end: int, d_layer: Floats3d) -> None:
         """Add the gradient of rows start:end (one doc's spans) of lower layer `layer`."""
         if layer not in self.arrays:
             # Allocated on first use: a layer no listener backprops into costs nothing.
-            self.arrays[layer] = self.ops.alloc(self.shape, dtype="f")
+            self.arrays[layer] = self.ops.alloc(self.shape, dtype=self.dtype)
         self.arrays[layer][start:end, : d_layer.shape[1]] += d_layer
 
 
@@ -175,7 +176,9 @@ def forward(
     model: DLFATransformerModel, docs: List[Doc], is_train: bool
 ) -> Tuple[LayeredBatch, Callable]:
     """Tokenize the docs' spans, run the encoder and keep the requested lower layers."""
-    nested_spans = model.attrs["get_spans"](docs)
+    # An empty span (e.g. doc_spans on an empty doc) has nothing to encode and would
+    # break the alignment; its doc gets an empty TransformerData instead.
+    nested_spans = [[s for s in doc_spans if len(s)] for doc_spans in model.attrs["get_spans"](docs)]
     flat_spans = [span for doc_spans in nested_spans for span in doc_spans]
     maybe_flush_pytorch_cache(chance=model.attrs.get("flush_cache_chance", 0))
     wordpieces, align = tokenize_spans(model.tokenizer, flat_spans)
@@ -189,7 +192,7 @@ def forward(
     layer_grads = None
     if is_train and layers:
         last = model_output.last_hidden_state
-        layer_grads = LayerGrads(tuple(last.shape), model.ops)
+        layer_grads = LayerGrads(tuple(last.shape), model.ops, str(last.dtype).replace("torch.", ""))
     output = LayeredBatch(
         spans=nested_spans,
         wordpieces=wordpieces,

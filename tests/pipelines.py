@@ -1,0 +1,94 @@
+"""Small config builders for test pipelines on a local tiny BERT."""
+from pathlib import Path
+from typing import Dict, Optional, Union
+
+import spacy
+from spacy.language import Language
+from thinc.api import Config
+
+Layer = Optional[int]
+
+
+def transformer_block(model_path: Path, arch: str = "dlfa_spacy.TransformerModel.v1",
+                      spans: str = "doc") -> str:
+    if spans == "doc":
+        getter = '@span_getters = "spacy-transformers.doc_spans.v1"'
+    else:
+        getter = '@span_getters = "spacy-transformers.strided_spans.v1"\nwindow = 128\nstride = 96'
+    return f"""
+[components.transformer]
+factory = "transformer"
+max_batch_items = 4096
+[components.transformer.model]
+@architectures = "{arch}"
+name = "{model_path}"
+tokenizer_config = {{"use_fast": true}}
+[components.transformer.model.get_spans]
+{getter}
+"""
+
+
+def tok2vec_block(prefix: str, layer: Union[Layer, str]) -> str:
+    if layer == "stock":
+        return f"""
+[{prefix}]
+@architectures = "spacy-transformers.TransformerListener.v1"
+[{prefix}.pooling]
+@layers = "reduce_mean.v1"
+"""
+    value = "null" if layer is None else str(layer)
+    return f"""
+[{prefix}]
+@architectures = "dlfa_spacy.DLFA.v1"
+layer = {value}
+"""
+
+
+def component_block(name: str, layer: Union[Layer, str]) -> str:
+    if name == "ner":
+        head = """
+[components.ner]
+factory = "ner"
+[components.ner.model]
+@architectures = "spacy.TransitionBasedParser.v2"
+state_type = "ner"
+extra_state_tokens = false
+hidden_width = 64
+maxout_pieces = 2
+use_upper = false
+"""
+    elif name == "tagger":
+        head = """
+[components.tagger]
+factory = "tagger"
+[components.tagger.model]
+@architectures = "spacy.Tagger.v2"
+"""
+    elif name == "textcat":
+        head = """
+[components.textcat]
+factory = "textcat"
+[components.textcat.model]
+@architectures = "spacy.TextCatReduce.v1"
+exclusive_classes = true
+use_reduce_first = false
+use_reduce_last = false
+use_reduce_max = false
+use_reduce_mean = true
+"""
+    else:
+        raise ValueError(name)
+    return head + tok2vec_block(f"components.{name}.model.tok2vec", layer)
+
+
+def make_nlp(model_path: Path, components: Dict[str, Union[Layer, str]],
+             arch: str = "dlfa_spacy.TransformerModel.v1", spans: str = "doc",
+             with_transformer: bool = True, lang: str = "xx") -> Language:
+    """A pipeline: transformer (optional) then the given components with their fusion layer."""
+    names = (["transformer"] if with_transformer else []) + list(components)
+    text = f'[nlp]\nlang = "{lang}"\npipeline = {names!r}\n[components]\n'.replace("'", '"')
+    if with_transformer:
+        text += transformer_block(model_path, arch, spans)
+    for name, layer in components.items():
+        text += component_block(name, layer)
+    return spacy.util.load_model_from_config(Config().from_str(text), auto_fill=True, validate=True)

@@ -1,0 +1,410 @@
+"""Core behaviour of dlfa_spacy.TransformerModel.v1 + dlfa_spacy.DLFA.v1 on a tiny local BERT."""
+import copy
+
+import numpy
+import pytest
+import spacy
+import torch
+from spacy.tokens import Doc
+from spacy.training import Example
+from thinc.api import SGD, Adam, fix_random_seed
+
+from dlfa_spacy.listener import FusionListener
+from dlfa_spacy.transformer import layer_key
+from pipelines import make_nlp
+
+TRAIN = [
+    ("Anna lives in Berlin .", [(0, 4, "PER"), (14, 20, "LOC")],
+     ["PROPN", "VERB", "ADP", "PROPN", "PUNCT"]),
+    ("Maria works at Siemens in Hamburg .", [(0, 5, "PER"), (15, 22, "ORG"), (26, 33, "LOC")],
+     ["PROPN", "VERB", "ADP", "PROPN", "ADP", "PROPN", "PUNCT"]),
+    ("Peter visited Paris with Lucy .", [(0, 5, "PER"), (14, 19, "LOC"), (25, 29, "PER")],
+     ["PROPN", "VERB", "PROPN", "ADP", "PROPN", "PUNCT"]),
+    ("The company Acme opened an office in Madrid .", [(12, 16, "ORG"), (37, 43, "LOC")],
+     ["DET", "NOUN", "PROPN", "VERB", "DET", "NOUN", "ADP", "PROPN", "PUNCT"]),
+    ("Nobody lives in the old house .", [],
+     ["PRON", "VERB", "ADP", "DET", "ADJ", "NOUN", "PUNCT"]),
+]
+
+
+def examples(nlp, with_cats: bool = False):
+    out = []
+    for i, (text, ents, tags) in enumerate(TRAIN):
+        annots = {"entities": ents, "tags": tags}
+        if with_cats:
+            annots["cats"] = {"A": float(i % 2 == 0), "B": float(i % 2 == 1)}
+        out.append(Example.from_dict(nlp.make_doc(text), annots))
+    return out
+
+
+def fusion_nodes(nlp, name):
+    return [node for node in nlp.get_pipe(name).model.walk() if node.name == "aif-fusion"]
+
+
+def tok2vec(nlp, name):
+    """The component's DLFA.v1 model (listener, fusion, pooling)."""
+    for node in nlp.get_pipe(name).model.walk():
+        if node.has_ref("listener") and isinstance(node.get_ref("listener"), FusionListener):
+            return node
+    raise KeyError(name)
+
+
+def token_vectors(nlp, name, texts):
+    docs = list(nlp.get_pipe("transformer").pipe([nlp.make_doc(t) for t in texts]))
+    return tok2vec(nlp, name).predict(docs)
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_bert):
+    """ner (k=2) + tagger (k=3) + a stock listener textcat, trained together until perfect."""
+    nlp = make_nlp(tiny_bert, {"textcat": "stock", "ner": 2, "tagger": 3})
+    egs = examples(nlp, with_cats=True)
+    optimizer = nlp.initialize(lambda: egs)
+    optimizer.learn_rate = 1e-3
+    history = []
+    scores = {}
+    for step in range(1, 151):
+        losses = {}
+        nlp.update(egs, sgd=optimizer, losses=losses, drop=0.0)
+        history.append(losses)
+        if step % 10 == 0:
+            scores = nlp.evaluate(examples(nlp))
+            if scores["ents_f"] == 1.0 and scores["tag_acc"] == 1.0:
+                break
+    return nlp, history, scores, step
+
+
+# ---- gradients ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layer,expect_change", [(2, True), (None, False)])
+def test_lower_layer_is_trained_directly(tiny_bert, layer, expect_change):
+    nlp = make_nlp(tiny_bert, {"tagger": layer})
+    egs = examples(nlp)
+    optimizer = nlp.initialize(lambda: egs)
+    # spaCy's output layers start at zero weights: one ordinary step first, so that
+    # the head sends a gradient back at all.
+    nlp.update(egs, sgd=optimizer)
+    transformer = nlp.get_pipe("transformer")
+    hf = transformer.model.transformer
+    # With the last layer's output LayerNorm zeroed, nothing can reach layer 0 through
+    # the last layer: only a gradient sent straight into layer 2 can.
+    norm = hf.encoder.layer[-1].output.LayerNorm
+    with torch.no_grad():
+        norm.weight.zero_()
+        norm.bias.zero_()
+    before = {n: p.detach().clone() for n, p in hf.encoder.layer[0].named_parameters()}
+    nlp.update(egs, sgd=False)
+    transformer.finish_update(SGD(0.5, L2=0.0))
+    changed = [n for n, p in hf.encoder.layer[0].named_parameters() if not torch.equal(before[n], p)]
+    if expect_change:
+        assert "attention.self.query.weight" in changed
+        assert len(changed) == len(before)
+    else:
+        assert changed == []
+
+
+@pytest.mark.parametrize("order", [("textcat", "ner"), ("ner", "textcat")])
+def test_stock_listener_trains_beside_fusion_listener_in_any_order(tiny_bert, order):
+    nlp = make_nlp(tiny_bert, {order[0]: "stock" if order[0] == "textcat" else 2,
+                               order[1]: "stock" if order[1] == "textcat" else 2})
+    egs = examples(nlp, with_cats=True)
+    nlp.update(egs, sgd=nlp.initialize(lambda: egs))
+    hf = nlp.get_pipe("transformer").model.transformer
+    norm = hf.encoder.layer[-1].output.LayerNorm
+    with torch.no_grad():
+        norm.weight.zero_()
+        norm.bias.zero_()
+    losses = {}
+    nlp.update(egs, sgd=False, losses=losses)
+    grad = hf.encoder.layer[0].attention.self.query.weight.grad
+    assert grad is not None and float(grad.abs().sum()) > 0
+    assert set(losses) == {"transformer", "textcat", "ner"}
+
+
+def _reference_fusion(lower, last, p, training_local, training_global, eps=1e-5):
+    """The paper's AIF equations for a list of unpadded (T_i, E) sequences, in plain torch."""
+
+    def bn(x, prefix, batch_stats):
+        if batch_stats:
+            mean = x.mean(dim=0)
+            var = x.var(dim=0, unbiased=False)
+        else:
+            mean, var = p[prefix + "_mean"], p[prefix + "_var"]
+        return (x - mean) / torch.sqrt(var + eps) * p[prefix + "_gamma"] + p[prefix + "_beta"]
+
+    def branch(x, name, batch_stats):
+        h = x @ p[f"{name}_W1"].T + p[f"{name}_b1"]
+        h = torch.relu(bn(h, f"{name}_bn1", batch_stats))
+        h = h @ p[f"{name}_W2"].T + p[f"{name}_b2"]
+        return bn(h, f"{name}_bn2", batch_stats)
+
+    w = [(lk + ln) / 2 for lk, ln in zip(lower, last)]
+    glob = branch(torch.stack([x.mean(dim=0) for x in w]), "global", training_global)
+    local = branch(torch.cat(w), "local", training_local)
+    outs, start = [], 0
+    for i, (lk, ln) in enumerate(zip(lower, last)):
+        g = torch.sigmoid(glob[i] + local[start : start + len(lk)])
+        outs.append(lk * g + ln * (1 - g))
+        start += len(lk)
+    return outs
+
+
+def test_fused_output_and_encoder_gradients_match_pure_torch(tiny_bert):
+    fix_random_seed(0)
+    layer = 2
+    nlp = make_nlp(tiny_bert, {"tagger": layer})
+    texts = ["Anna lives in Berlin .", "The company Acme opened an office in Madrid ."]
+    egs = [Example.from_dict(nlp.make_doc(t), {"tags": ["X"] * len(t.split())}) for t in texts]
+    nlp.initialize(lambda: egs)
+    # Non-trivial fusion weights and running statistics.
+    fusion = fusion_nodes(nlp, "tagger")[0]
+    rng = numpy.random.default_rng(0)
+    for name in fusion.param_names:
+        value = fusion.get_param(name)
+        noise = rng.normal(0, 0.3, value.shape).astype("f")
+        fusion.set_param(name, numpy.abs(value + noise) if name.endswith("_var") else value + noise)
+    hf = nlp.get_pipe("transformer").model.transformer
+    # Double precision on both sides, so that 1e-5 checks the logic, not rounding.
+    hf.double()
+    reference = copy.deepcopy(hf)
+    params = {n: torch.tensor(fusion.get_param(n), dtype=torch.float64) for n in fusion.param_names}
+
+    docs = [nlp.make_doc(t) for t in texts]
+    targets = [rng.normal(0, 1, (len(d), 32)) for d in docs]
+    # Ours, through spaCy: the transformer component hands its batch to the listener.
+    transformer = nlp.get_pipe("transformer")
+    transformer.update([Example(d, d) for d in docs])
+    vectors, backprop = tok2vec(nlp, "tagger").begin_update(docs)
+    backprop([vec - tgt for vec, tgt in zip(vectors, targets)])  # d(0.5*||v - t||^2)
+
+    # Reference: the same padded batch through HF, fusion and mean pooling in plain torch.
+    tokenizer = transformer.model.tokenizer
+    enc = tokenizer(texts, padding=True, return_tensors="pt", return_offsets_mapping=True)
+    out = reference(input_ids=enc["input_ids"], token_type_ids=enc["token_type_ids"],
+                    attention_mask=enc["attention_mask"], output_hidden_states=True)
+    token_vecs = []
+    lowers, lasts = [], []
+    for i in range(len(texts)):
+        n = int(enc["attention_mask"][i].sum())
+        lowers.append(out.hidden_states[layer][i, :n])
+        lasts.append(out.hidden_states[-1][i, :n])
+    fused = _reference_fusion(lowers, lasts, params, training_local=True, training_global=True)
+    loss = 0
+    for i, (doc, f, tgt) in enumerate(zip(docs, fused, targets)):
+        offsets = enc["offset_mapping"][i].tolist()
+        rows = []
+        for token in doc:
+            pieces = [j for j, (s, e) in enumerate(offsets)
+                      if e > s and s < token.idx + len(token) and e > token.idx]
+            rows.append(f[pieces].mean(dim=0))
+        vecs = torch.stack(rows)
+        token_vecs.append(vecs)
+        loss = loss + 0.5 * ((vecs - torch.tensor(tgt)) ** 2).sum()
+    loss.backward()
+
+    for ours, ref in zip(vectors, token_vecs):
+        numpy.testing.assert_allclose(ours, ref.detach().numpy(), atol=1e-5, rtol=1e-5)
+    ours_params = dict(hf.named_parameters())
+    compared = 0
+    for name, ref_param in reference.named_parameters():
+        if ref_param.grad is None:
+            continue
+        ours_grad = ours_params[name].grad
+        assert ours_grad is not None, name
+        numpy.testing.assert_allclose(ours_grad.numpy(), ref_param.grad.numpy(), atol=1e-5, rtol=1e-5,
+                                      err_msg=name)
+        compared += 1
+    # Every encoder layer up to the last received a gradient in both.
+    assert compared >= 4 * 16
+
+
+# ---- prediction ---------------------------------------------------------------------------
+
+
+def test_prediction_is_the_same_alone_and_in_a_padded_batch(trained):
+    nlp = trained[0]
+    text = "Maria works at Siemens in Hamburg ."
+    others = ["Anna .", "The company Acme opened an office in Madrid and Berlin and Paris ."]
+    for name in ("ner", "tagger"):
+        alone = token_vectors(nlp, name, [text])[0]
+        batched = token_vectors(nlp, name, [others[0], text, others[1]])[1]
+        numpy.testing.assert_allclose(alone, batched, atol=1e-5)
+    single = nlp(text)
+    in_batch = list(nlp.pipe([others[0], text, others[1]]))[1]
+    assert [(e.text, e.label_) for e in single.ents] == [(e.text, e.label_) for e in in_batch.ents]
+    assert [t.tag_ for t in single] == [t.tag_ for t in in_batch]
+
+
+def test_doc_keeps_only_what_the_stock_pipeline_keeps(tiny_bert, trained):
+    nlp = trained[0]
+    stock = make_nlp(tiny_bert, {"tagger": "stock"}, arch="spacy-transformers.TransformerModel.v3")
+    stock.initialize(lambda: examples(stock))
+    text = "Peter visited Paris with Lucy ."
+    # While the pipeline runs: the last layer plus exactly the requested lower layers.
+    batch = nlp.get_pipe("transformer").predict([nlp.make_doc(text)])
+    assert list(batch.model_output.keys()) == [
+        "last_hidden_state", "pooler_output", layer_key(2), layer_key(3)]
+    doc = nlp(text)
+    stock_doc = stock(text)
+    keys = list(doc._.trf_data.model_output.keys())
+    assert keys == list(stock_doc._.trf_data.model_output.keys()) == ["last_hidden_state", "pooler_output"]
+    size = sum(v.nbytes for v in doc._.trf_data.model_output.values())
+    assert size == sum(v.nbytes for v in stock_doc._.trf_data.model_output.values())
+
+
+def test_each_lower_layer_is_dropped_by_its_last_consumer(tiny_bert):
+    nlp = make_nlp(tiny_bert, {"ner": 2, "tagger": 3, "textcat": 2})
+    nlp.initialize(lambda: examples(nlp, with_cats=True))
+    doc = nlp.get_pipe("transformer")(nlp.make_doc("Anna lives in Berlin ."))
+    seen = [sorted(doc._.trf_data.model_output.keys())]
+    for name in ("ner", "tagger", "textcat"):
+        doc = nlp.get_pipe(name)(doc)
+        seen.append(sorted(doc._.trf_data.model_output.keys()))
+    base = ["last_hidden_state", "pooler_output"]
+    assert seen == [
+        sorted(base + [layer_key(2), layer_key(3)]),
+        sorted(base + [layer_key(2), layer_key(3)]),  # textcat needs 2, tagger 3
+        sorted(base + [layer_key(2)]),  # tagger was the last to need 3
+        sorted(base),
+    ]
+
+
+# ---- training -----------------------------------------------------------------------------
+
+
+def test_shared_transformer_learns_ner_and_tagger(trained):
+    nlp, history, scores, steps = trained
+    assert scores["ents_f"] == 1.0
+    assert scores["tag_acc"] == 1.0
+    assert steps <= 150
+    for name in ("ner", "tagger"):
+        assert history[-1][name] < 0.5 * history[0][name]
+    # BatchNorm running statistics moved away from their initial values while training.
+    for name in ("ner", "tagger"):
+        stats = fusion_nodes(nlp, name)[0].get_param("local_bn1_mean")
+        assert float(numpy.abs(stats).sum()) > 0
+
+
+# ---- serialisation ------------------------------------------------------------------------
+
+
+def _predictions(nlp, texts):
+    docs = list(nlp.pipe(texts))
+    return [([(e.start, e.end, e.label_) for e in d.ents], [t.tag_ for t in d], d.cats) for d in docs]
+
+
+def _fusion_params(nlp):
+    return {(name, p): fusion_nodes(nlp, name)[0].get_param(p).copy()
+            for name in ("ner", "tagger") for p in fusion_nodes(nlp, name)[0].param_names}
+
+
+def test_to_disk_and_load_give_identical_predictions_and_statistics(trained, tmp_path):
+    nlp = trained[0]
+    texts = [t for t, _, _ in TRAIN] + ["Иван живёт в Москве ."]
+    nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline")
+    assert _predictions(loaded, texts) == _predictions(nlp, texts)
+    ours, theirs = _fusion_params(nlp), _fusion_params(loaded)
+    assert ours.keys() == theirs.keys()
+    for key in ours:
+        numpy.testing.assert_array_equal(ours[key], theirs[key])
+    assert loaded.get_pipe("transformer").model.attrs["fusion_layers"] == [2, 3]
+    for name in ("ner", "tagger"):
+        numpy.testing.assert_array_equal(
+            token_vectors(loaded, name, texts[:2])[1], token_vectors(nlp, name, texts[:2])[1])
+
+
+def test_to_bytes_and_from_bytes_give_identical_predictions(trained, tiny_bert):
+    nlp = trained[0]
+    texts = [t for t, _, _ in TRAIN]
+    fresh = spacy.util.load_model_from_config(nlp.config, auto_fill=False)
+    fresh.from_bytes(nlp.to_bytes())
+    assert _predictions(fresh, texts) == _predictions(nlp, texts)
+    for key, value in _fusion_params(nlp).items():
+        numpy.testing.assert_array_equal(value, _fusion_params(fresh)[key])
+
+
+# ---- bad configs --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layer", [4, 9])
+def test_layer_out_of_range_names_the_valid_range(tiny_bert, layer):
+    nlp = make_nlp(tiny_bert, {"tagger": layer})
+    with pytest.raises(ValueError) as err:
+        nlp.initialize(lambda: examples(nlp))
+    message = str(err.value)
+    assert f"layer {layer} is out of range" in message
+    assert "it has 4 layers" in message and "1..3" in message
+
+
+@pytest.mark.parametrize("layer", [0, -2, True, "8"])
+def test_invalid_layer_values_are_rejected_with_the_config(tiny_bert, layer):
+    with pytest.raises(Exception) as err:
+        make_nlp(tiny_bert, {"tagger": layer if not isinstance(layer, str) else '"8"'})
+    assert "layer" in str(err.value)
+
+
+def test_listener_without_transformer_is_a_clear_error(tiny_bert):
+    nlp = make_nlp(tiny_bert, {"tagger": 2}, with_transformer=False)
+    with pytest.raises(ValueError, match="found no transformer component"):
+        nlp.initialize(lambda: examples(nlp))
+
+
+def test_listener_with_mismatched_upstream_name_is_a_clear_error(tiny_bert):
+    nlp = make_nlp(tiny_bert, {"tagger": 2})
+    nlp.config["components"]["tagger"]["model"]["tok2vec"]["upstream"] = "encoder"
+    nlp = spacy.util.load_model_from_config(nlp.config, auto_fill=True)
+    with pytest.raises(ValueError, match=r"upstream = 'encoder'\) found no transformer"):
+        nlp.initialize(lambda: examples(nlp))
+
+
+def test_fusion_with_a_stock_transformer_model_is_a_clear_error(tiny_bert):
+    nlp = make_nlp(tiny_bert, {"tagger": 2}, arch="spacy-transformers.TransformerModel.v3")
+    with pytest.raises(ValueError, match="dlfa_spacy.TransformerModel.v1"):
+        nlp.initialize(lambda: examples(nlp))
+
+
+def test_baseline_listener_works_with_a_stock_transformer_model(tiny_bert):
+    nlp = make_nlp(tiny_bert, {"tagger": None}, arch="spacy-transformers.TransformerModel.v3")
+    nlp.initialize(lambda: examples(nlp))
+    assert len(nlp("Anna lives in Berlin .")) == 5
+
+
+# ---- edge docs ----------------------------------------------------------------------------
+
+
+EDGE_TEXTS = [
+    "",
+    "   \n\t ",
+    "Emoji 😀🎉 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𓀀 text .",
+    "Anna живёт в 北京 and works at مرحبا GmbH .",
+]
+
+
+def test_edge_docs_predict_and_train_with_right_shapes(tiny_bert):
+    nlp = make_nlp(tiny_bert, {"ner": 2, "tagger": 3}, spans="strided")
+    nlp.initialize(lambda: examples(nlp))
+    long_text = " ".join(["Anna lives in Berlin with Maria ."] * 100)
+    texts = EDGE_TEXTS + [long_text]
+    docs = list(nlp.get_pipe("transformer").pipe([nlp.make_doc(t) for t in texts]))
+    assert sum(docs[-1]._.trf_data.wordpieces.lengths) > 512
+    for name in ("ner", "tagger"):
+        outputs = tok2vec(nlp, name).predict(docs)
+        assert [o.shape for o in outputs[1:]] == [(len(d), 32) for d in docs[1:]]
+        assert outputs[0].shape[0] == 0
+        assert all(numpy.isfinite(o).all() for o in outputs)
+    processed = list(nlp.pipe(texts))
+    assert [len(d) for d in processed] == [len(nlp.make_doc(t)) for t in texts]
+    egs = [Example.from_dict(nlp.make_doc(t), {}) for t in texts]
+    losses = {}
+    nlp.update(egs, sgd=Adam(1e-3), losses=losses)
+    assert all(numpy.isfinite(v) for v in losses.values())
+
+
+def test_all_empty_batch(tiny_bert):
+    nlp = make_nlp(tiny_bert, {"ner": 2})
+    nlp.initialize(lambda: examples(nlp))
+    docs = list(nlp.pipe(["", " "]))
+    assert [len(d) for d in docs] == [0, 1]
+    assert docs[0].ents == () and docs[1].ents == ()
