@@ -279,7 +279,10 @@ def _encode_pair(tokenizer: Any, span: Span, sep: int) -> Tuple[Any, List[Tuple[
     first = text[:sep_start].rstrip()
     second_start = len(text) - len(text[sep_end:].lstrip())
     second = text[second_start:]
-    enc = tokenizer(first, second, return_offsets_mapping=True)
+    # Over-long pairs are cut as the XTREME recipe cuts them (longest text first), so the
+    # hypothesis is never lost to the end-truncation of over-long sequences.
+    enc = tokenizer(first, second, return_offsets_mapping=True, truncation="longest_first",
+                    max_length=tokenizer.model_max_length)
     seq_ids = enc.sequence_ids()
     offsets = [tuple(o) for o in enc["offset_mapping"]]
     last_first = max((j for j, s in enumerate(seq_ids) if s == 0), default=0)

@@ -408,3 +408,25 @@ def test_all_empty_batch(tiny_bert):
     docs = list(nlp.pipe(["", " "]))
     assert [len(d) for d in docs] == [0, 1]
     assert docs[0].ents == () and docs[1].ents == ()
+
+
+def test_unknown_encoder_layout_falls_back_to_hidden_states(tiny_bert, monkeypatch):
+    import dlfa_spacy.transformer as transformer_module
+
+    nlp = make_nlp(tiny_bert, {"tagger": 2})
+    nlp.initialize(lambda: examples(nlp))
+    doc = nlp.make_doc("Maria works at Siemens in Hamburg .")
+    hooked = nlp.get_pipe("transformer").predict([doc])
+    # As for an encoder family without known layer modules: HF returns all hidden states.
+    monkeypatch.setattr(transformer_module, "_LAYER_MODULE_PATHS", {})
+    fallback = nlp.get_pipe("transformer").predict([doc])
+    assert list(fallback.model_output.keys()) == list(hooked.model_output.keys())
+    numpy.testing.assert_array_equal(fallback.model_output[layer_key(2)].numpy(),
+                                     hooked.model_output[layer_key(2)].numpy())
+    # Training through the fallback also reaches the lower layer.
+    egs = examples(nlp)
+    nlp.update(egs, sgd=nlp.resume_training())
+    losses = {}
+    nlp.update(egs, sgd=False, losses=losses)
+    hf = nlp.get_pipe("transformer").model.transformer
+    assert float(hf.encoder.layer[0].attention.self.query.weight.grad.abs().sum()) > 0

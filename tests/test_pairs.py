@@ -185,3 +185,18 @@ def test_xlmr_style_pairs_and_layer_capture(tmp_path):
         numpy.testing.assert_allclose(batch.model_output[layer_key(k)].numpy(),
                                       reference.hidden_states[k].numpy(), atol=1e-6)
     assert "hidden_states" not in batch.model_output
+
+
+def test_overlong_pair_is_cut_like_the_tokenizer_cuts_it(pair_bert):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(pair_bert), model_max_length=24)
+    nlp = spacy.blank("xx")
+    premise = " ".join(["Anna lives in Berlin and works at Siemens ."] * 6)
+    doc = pair_doc(nlp, premise, "Anna works at Siemens .")
+    wordpieces, _ = tokenize_spans(tokenizer, [doc[:]])
+    expected = tokenizer(premise, "Anna works at Siemens .", truncation=True, max_length=24)
+    assert wordpieces.input_ids[0].tolist() == expected["input_ids"]
+    assert wordpieces.token_type_ids[0].tolist() == expected["token_type_ids"]
+    # Cut from the end instead, the hypothesis would have vanished entirely.
+    assert wordpieces.token_type_ids[0].tolist().count(1) >= 10
