@@ -1,4 +1,4 @@
-"""Command line: `python -m dlfa_spacy {convert,evaluate,report,local-bert}` (also `dlfa-spacy`)."""
+"""Command line: `python -m dlfa_spacy {convert,prepare,evaluate,report,local-bert}` (also `dlfa-spacy`)."""
 import argparse
 import sys
 from pathlib import Path
@@ -12,6 +12,14 @@ def _convert(args: argparse.Namespace) -> None:
         args.format, args.input, args.output, lang=args.lang, limit=args.limit
     )
     print(summary)
+
+
+def _prepare(args: argparse.Namespace) -> None:
+    from .prepare import prepare_task
+
+    for summary in prepare_task(args.task, args.source, args.output, args.langs,
+                                train_treebank=args.train_treebank, limit=args.limit):
+        print(summary)
 
 
 def _evaluate(args: argparse.Namespace) -> None:
@@ -55,6 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", default=None, help="keep only this language (XNLI files hold many)")
     p.add_argument("--limit", type=int, default=None, help="stop after this many docs")
     p.set_defaults(func=_convert)
+
+    p = sub.add_parser("prepare", help="convert a task's distribution to train/dev/test DocBins")
+    p.add_argument("task", choices=["ner", "pos", "xnli", "pawsx"])
+    p.add_argument("output", type=Path, help="folder for train.spacy, dev.spacy and test/{lang}.spacy")
+    p.add_argument("--source", type=Path, nargs="+", required=True,
+                   help="the downloaded archives or folders (XNLI: MultiNLI and XNLI)")
+    p.add_argument("--langs", nargs="+", required=True, help="test languages")
+    p.add_argument("--train-treebank", default="en_ewt", help="UD treebank for train/dev (pos)")
+    p.add_argument("--limit", type=int, default=None, help="at most this many training docs")
+    p.set_defaults(func=_prepare)
 
     p = sub.add_parser("evaluate", help="evaluate a pipeline zero-shot on every {lang}.spacy")
     p.add_argument("model", type=str)

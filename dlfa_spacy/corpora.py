@@ -48,6 +48,8 @@ import spacy
 import srsly
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
+from spacy.training import Example
+from spacy.util import registry
 from spacy.vocab import Vocab
 
 from .pairs import pair_doc
@@ -92,7 +94,7 @@ class ConversionSummary:
 
     format: str
     variant: str
-    input_path: Path
+    input_paths: List[Path]
     output_path: Path
     docs: int = 0
     tokens: int = 0
@@ -111,7 +113,7 @@ class ConversionSummary:
         labels = " ".join(f"{label}={n}" for label, n in sorted(self.labels.items())) or "none"
         reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(self.skipped.items()))
         text = (
-            f"{self.input_path.name} -> {self.output_path} [{self.format}, {self.variant}]: "
+            f"{'+'.join(p.name for p in self.input_paths)} -> {self.output_path} [{self.format}, {self.variant}]: "
             f"{self.docs} docs, {self.tokens} tokens, {self.label_kind}: {labels}; "
             f"skipped rows: {self.skipped_rows}" + (f" ({reasons})" if reasons else "")
         )
@@ -662,38 +664,77 @@ def convert_file(
     progress: bool = True,
 ) -> ConversionSummary:
     """Convert one benchmark file of format `fmt` to a .spacy DocBin and summarise it."""
+    return convert_files(fmt, [input_path], output_path, lang=lang, limit=limit, progress=progress)
+
+
+def convert_files(
+    fmt: str,
+    input_paths: Sequence[Union[str, Path]],
+    output_path: Union[str, Path],
+    lang: Optional[str] = None,
+    limit: Optional[int] = None,
+    progress: bool = True,
+) -> ConversionSummary:
+    """Convert benchmark files of format `fmt` into one .spacy DocBin and summarise it."""
     if fmt not in READERS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be a positive number of docs, not {limit}")
-    input_path, output_path = Path(input_path), Path(output_path)
-    if not input_path.is_file():
-        raise FileNotFoundError(f"{input_path}: no such file")
+    paths, output_path = [Path(p) for p in input_paths], Path(output_path)
+    if not paths:
+        raise ValueError(f"{output_path}: no input files given")
+    for input_path in paths:
+        if not input_path.is_file():
+            raise FileNotFoundError(f"{input_path}: no such file")
+        if output_path.exists() and output_path.resolve() == input_path.resolve():
+            raise ValueError(f"{output_path}: the output would overwrite the input")
     if output_path.is_dir():
         raise ValueError(f"{output_path}: found a directory; expected the path of a .spacy file")
-    if output_path.exists() and output_path.resolve() == input_path.resolve():
-        raise ValueError(f"{output_path}: the output would overwrite the input")
-    stats = ReadStats()
     label_kind, labels_of = _LABEL_KINDS[fmt]
-    docs = READERS[fmt](input_path, lang, stats=stats, progress=progress)
     doc_bin = _LangDocBin()
-    summary = ConversionSummary(fmt, "", input_path, output_path, label_kind=label_kind)
-    try:
-        for doc in islice(docs, limit):
-            doc_bin.add(doc)
-            summary.docs += 1
-            summary.tokens += len(doc)
-            summary.labels.update(labels_of(doc))
-            summary.languages[doc.user_data.get(LANG_KEY, "")] += 1
-    finally:
-        docs.close()  # with --limit the file is still open
+    summary = ConversionSummary(fmt, "", paths, output_path, label_kind=label_kind)
+    variants = []
+    for input_path in paths:
+        stats = ReadStats()
+        docs = READERS[fmt](input_path, lang, stats=stats, progress=progress)
+        try:
+            for doc in islice(docs, None if limit is None else limit - summary.docs):
+                doc_bin.add(doc)
+                summary.docs += 1
+                summary.tokens += len(doc)
+                summary.labels.update(labels_of(doc))
+                summary.languages[doc.user_data.get(LANG_KEY, "")] += 1
+        finally:
+            docs.close()  # with --limit the file is still open
+        if stats.variant not in variants:
+            variants.append(stats.variant)
+        summary.skipped.update(stats.skipped)
+        summary.other_languages.update(stats.other_languages)
+        if limit is not None and summary.docs >= limit:
+            break
     summary.languages.pop("", None)
     # Without any language there is no user data worth a field in the file.
     doc_bin.store_user_data = bool(summary.languages)
-    summary.variant = stats.variant
-    summary.skipped = stats.skipped
-    summary.other_languages = stats.other_languages
+    summary.variant = ", ".join(variants)
     if not summary.docs:
-        raise ValueError(_empty_message(input_path, lang, stats))
+        raise ValueError(_empty_message(paths[0], lang, stats))
     _write_atomic(output_path, doc_bin.to_bytes())
     return summary
+
+
+def upos_as_tag(nlp: Language, example: Example) -> Iterator[Example]:
+    """Yield the example with each gold token's UPOS also as its tag, for a tagger that learns UPOS."""
+    reference = example.reference
+    if not any(token.pos_ for token in reference):
+        yield example
+        return
+    doc = reference.copy()
+    for token in doc:
+        token.tag_ = token.pos_
+    yield Example(example.predicted, doc)
+
+
+@registry.augmenters("dlfa_spacy.upos_as_tag.v1")
+def create_upos_as_tag() -> Callable[[Language, Example], Iterator[Example]]:
+    """Augmenter that trains a tagger on UPOS: copies each gold token's pos_ into tag_."""
+    return upos_as_tag

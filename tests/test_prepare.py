@@ -1,0 +1,109 @@
+"""`prepare`: a task's published distribution (folder or archive) to train/dev/test DocBins."""
+import io
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.tokens import DocBin
+from spacy.training import Example
+
+from dlfa_spacy.corpora import upos_as_tag
+from dlfa_spacy.prepare import find, prepare_task, unpack
+
+DEMO = Path(__file__).resolve().parents[1] / "assets" / "demo"
+
+
+def n_docs(path: Path) -> int:
+    return len(DocBin().from_disk(path))
+
+
+@pytest.mark.parametrize("task,langs,counts", [
+    ("ner", ["en", "de", "ru", "zh"], (300, 60, 80)),
+    ("pos", ["en", "es", "zh"], (300, 60, 80)),
+    ("xnli", ["en", "de", "ru"], (300, 60, 90)),
+    ("pawsx", ["en", "es", "ru"], (300, 60, 80)),
+])
+def test_demo_distribution_gives_english_train_dev_and_a_test_set_per_language(tmp_path, task, langs, counts):
+    out = tmp_path / task
+    summaries = prepare_task(task, [DEMO], out, langs, train_treebank="en_demo")
+    assert [s.output_path for s in summaries] == (
+        [out / "train.spacy", out / "dev.spacy"] + [out / "test" / f"{lang}.spacy" for lang in langs])
+    assert n_docs(out / "train.spacy") == counts[0]
+    assert n_docs(out / "dev.spacy") == counts[1]
+    assert sorted(p.name for p in (out / "test").iterdir()) == sorted(f"{lang}.spacy" for lang in langs)
+    for lang in langs:
+        assert n_docs(out / "test" / f"{lang}.spacy") == counts[2]
+    if task == "xnli":
+        # MultiNLI rows without a gold label are left out of the training set.
+        assert summaries[0].skipped_rows == 6
+        # The test file holds all languages: each DocBin keeps only its own.
+        docs = list(DocBin(store_user_data=True).from_disk(out / "test" / "ru.spacy").get_docs(spacy.blank("xx").vocab))
+        assert {d.user_data["lang"] for d in docs} == {"ru"}
+
+
+def _tar_gz(files: dict) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def test_wikiann_style_archive_of_per_language_archives(tmp_path):
+    # As the WikiANN download: a zip of {lang}.tar.gz, each with train, dev and test.
+    archive = tmp_path / "AmazonPhotos.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for lang in ("en", "de"):
+            files = {split: (DEMO / "wikiann" / lang / split).read_bytes()
+                     for split in ("train", "dev", "test") if (DEMO / "wikiann" / lang / split).exists()}
+            zf.writestr(f"panx_dataset/{lang}.tar.gz", _tar_gz(files))
+    prepare_task("ner", [archive], tmp_path / "corpus", ["en", "de"])
+    assert n_docs(tmp_path / "corpus" / "train.spacy") == 300
+    assert n_docs(tmp_path / "corpus" / "test" / "de.spacy") == 80
+    unpacked = tmp_path / "AmazonPhotos.unpacked"
+    assert (unpacked / ".complete").exists()
+    # A second run reuses the unpacked files instead of extracting again.
+    marker = unpacked / "panx_dataset" / "de" / "test"
+    marker.write_text(marker.read_text(encoding="utf-8").split("\n\n")[0] + "\n\n", encoding="utf-8")
+    prepare_task("ner", [archive], tmp_path / "again", ["de"])
+    assert n_docs(tmp_path / "again" / "test" / "de.spacy") == 1
+
+
+def test_missing_language_fails_before_anything_is_written(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"found no file matching '\*\*/fr/test_2k.tsv' in .*demo"):
+        prepare_task("pawsx", [DEMO], tmp_path / "out", ["de", "fr"])
+    assert not (tmp_path / "out").exists()
+
+
+def test_ambiguous_and_bad_sources_are_clear_errors(tmp_path):
+    (tmp_path / "a" / "en").mkdir(parents=True)
+    (tmp_path / "b" / "en").mkdir(parents=True)
+    (tmp_path / "a" / "en" / "train").write_text("x\tO\n", encoding="utf-8")
+    (tmp_path / "b" / "en" / "train").write_text("x\tO\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="found 2 files matching '\\*\\*/en/train'.*expected one"):
+        find([tmp_path / "a", tmp_path / "b"], "en/train")
+    not_archive = tmp_path / "data.txt"
+    not_archive.write_text("x", encoding="utf-8")
+    with pytest.raises(ValueError, match="not an archive"):
+        unpack(not_archive)
+    with pytest.raises(FileNotFoundError, match="no such file or directory"):
+        unpack(tmp_path / "nothing.zip")
+    with pytest.raises(ValueError, match="unknown task 'dep'"):
+        prepare_task("dep", [DEMO], tmp_path / "out", ["de"])
+
+
+def test_upos_augmenter_teaches_the_tagger_upos():
+    nlp = spacy.blank("en")
+    words = ["Anna", "lives", "here", "."]
+    example = Example.from_dict(nlp.make_doc("Anna lives here ."),
+                                {"words": words, "pos": ["PROPN", "VERB", "ADV", "PUNCT"],
+                                 "tags": ["NNP", "VBZ", "RB", "."]})
+    (augmented,) = list(upos_as_tag(nlp, example))
+    assert [t.tag_ for t in augmented.reference] == ["PROPN", "VERB", "ADV", "PUNCT"]
+    assert [t.pos_ for t in augmented.reference] == ["PROPN", "VERB", "ADV", "PUNCT"]
+    # The original example is left as it was.
+    assert [t.tag_ for t in example.reference] == ["NNP", "VBZ", "RB", "."]
