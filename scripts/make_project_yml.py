@@ -1,0 +1,210 @@
+"""Write project.yml: the full replication (`all`) and the offline demo (`demo`) share one chain.
+
+    python scripts/make_project_yml.py            # rewrites project.yml
+    python scripts/make_project_yml.py --check    # exit 1 if project.yml is out of date
+
+Weasel variables cannot differ per workflow, so the demo's commands are the same commands
+written out again with the demo's paths and values.
+"""
+import argparse
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TASKS = ("ner", "pos", "xnli", "pawsx")
+COMPONENT = {"ner": "ner", "pos": "tagger", "xnli": "textcat", "pawsx": "textcat"}
+PAPER = {  # the paper's best layer (poster Table 1) and XTREME's epochs
+    "ner": (8, 10), "pos": (10, 10), "xnli": (11, 5), "pawsx": (6, 5),
+}
+# XTREME's test languages.
+LANGS = {
+    "ner": "ar he vi id jv ms tl eu ml ta te af nl en de el bn hi mr ur fa fr it pt es bg ru ja ka ko th sw yo my zh kk tr et fi hu",
+    "pos": "af ar bg de el en es et eu fa fi fr he hi hu id it ja kk ko mr nl pt ru ta te th tl tr ur vi yo zh",
+    "xnli": "ar bg de el en es fr hi ru sw th tr ur vi zh",
+    "pawsx": "de en es fr ja ko zh",
+}
+SOURCES = {
+    "ner": "assets/wikiann/AmazonPhotos.zip",
+    "pos": "assets/ud/ud-treebanks-v2.7.tgz",
+    "xnli": "assets/mnli/multinli_1.0.zip assets/xnli/XNLI-1.0.zip",
+    "pawsx": "assets/pawsx/x-final.tar.gz",
+}
+DEMO_LAYER = {"ner": 2, "pos": 3, "xnli": 3, "pawsx": 2}
+DEMO_LANGS = {"ner": "en de es ru zh", "pos": "en de es ru zh", "xnli": "en de es ru", "pawsx": "en de es ru"}
+
+ASSETS = [
+    {"dest": "assets/wikiann/AmazonPhotos.zip",
+     "description": "WikiANN / PAN-X NER with the Rahimi et al. (2019) splits, one lang.tar.gz per language. "
+                    "Not downloadable by script: save it by hand from "
+                    "https://www.amazon.com/clouddrive/share/d3KGCRCIYwhKJF0H3eWA26hjg2ZCRhjpEQtDL70FSBN "
+                    "(the link the XTREME benchmark gives)."},
+    {"dest": "assets/ud/ud-treebanks-v2.7.tgz",
+     "url": "https://lindat.mff.cuni.cz/repository/xmlui/bitstream/handle/11234/1-3424/ud-treebanks-v2.7.tgz",
+     "description": "Universal Dependencies 2.7 (the release XTREME evaluates): English-EWT trains, every treebank of each language tests."},
+    {"dest": "assets/mnli/multinli_1.0.zip",
+     "url": "https://cims.nyu.edu/~sbowman/multinli/multinli_1.0.zip",
+     "description": "MultiNLI 1.0: the English training data for XNLI."},
+    {"dest": "assets/xnli/XNLI-1.0.zip",
+     "url": "https://dl.fbaipublicfiles.com/XNLI/XNLI-1.0.zip",
+     "description": "XNLI 1.0 dev and test sets in 15 languages."},
+    {"dest": "assets/pawsx/x-final.tar.gz",
+     "url": "https://storage.googleapis.com/paws/pawsx/x-final.tar.gz",
+     "description": "PAWS-X (x-final): English PAWS train/dev and test sets in 7 languages."},
+]
+
+
+def variables() -> Dict:
+    out: Dict = {"gpu_id": -1, "transformer": "bert-base-multilingual-cased", "version": "0.1.0",
+                 "pos_train_treebank": "en_ewt"}
+    for task in TASKS:
+        out[f"{task}_layer"], out[f"{task}_epochs"] = PAPER[task]
+        out[f"{task}_langs"] = LANGS[task]
+    out.update({"demo_transformer": "demo/encoder", "demo_epochs": 15, "demo_learn_rate": 0.001,
+                "demo_version": "0.1.0"})
+    for task in TASKS:
+        out[f"demo_{task}_layer"] = DEMO_LAYER[task]
+        out[f"demo_{task}_langs"] = DEMO_LANGS[task]
+    return out
+
+
+def chain(task: str, demo: bool) -> List[Dict]:
+    """convert, train, train-baseline, evaluate and package commands of one task."""
+    p = "demo-" if demo else ""
+    v = "demo_" if demo else ""
+    root = "demo/" if demo else ""
+    comp = COMPONENT[task]
+    corpus, training, metrics = f"{root}corpus/{task}", f"{root}training/{task}", f"{root}metrics"
+    packages = f"{root}packages"
+    source = "assets/demo" if demo else SOURCES[task]
+    treebank = "en_demo" if demo else "${vars.pos_train_treebank}"
+    prepare = (f"python -m dlfa_spacy prepare {task} {corpus} --source {source} --langs ${{vars.{v}{task}_langs}}"
+               + (f" --train-treebank {treebank}" if task == "pos" else ""))
+    encoder = "${vars.demo_transformer}" if demo else "${vars.transformer}"
+    epochs = "${vars.demo_epochs}" if demo else f"${{vars.{task}_epochs}}"
+    train = (f"python -m spacy train configs/{task}.cfg --paths.train {corpus}/train.spacy "
+             f"--paths.dev {corpus}/dev.spacy --encoder.name {encoder} --training.max_epochs {epochs} "
+             f"--gpu-id ${{vars.gpu_id}}")
+    if demo:
+        train += " --training.optimizer.learn_rate ${vars.demo_learn_rate} --training.eval_frequency 50"
+    layer = f"--components.{comp}.model.tok2vec.layer"
+    train_deps = [f"configs/{task}.cfg", f"{corpus}/train.spacy", f"{corpus}/dev.spacy"] + (["demo/encoder"] if demo else [])
+    evaluate = f"python -m dlfa_spacy evaluate {training}/{{}}/model-best {corpus}/test --task {task} --output {metrics}/{task}-{{}}.json"
+    if demo:
+        evaluate += " --smoke"
+    name = f"dlfa_{task}"
+    version = "${vars.demo_version}" if demo else "${vars.version}"
+    return [
+        {"name": f"{p}convert-{task}",
+         "help": f"Convert the {task} data: English train/dev and a test set per language.",
+         "script": [prepare],
+         "deps": ["assets/demo"] if demo else source.split(),
+         "outputs": [f"{corpus}/train.spacy", f"{corpus}/dev.spacy", f"{corpus}/test"]},
+        {"name": f"{p}train-{task}",
+         "help": f"Train {comp} on English with DLFA (fusion of the last layer and layer ${{vars.{v}{task}_layer}}).",
+         "script": [f"{train} --output {training}/dlfa {layer} ${{vars.{v}{task}_layer}}"],
+         "deps": train_deps, "outputs": [f"{training}/dlfa/model-best"]},
+        {"name": f"{p}train-{task}-baseline",
+         "help": f"Train the same {comp} on the last layer only (layer null: nothing else differs).",
+         "script": [f"{train} --output {training}/baseline {layer} null"],
+         "deps": train_deps, "outputs": [f"{training}/baseline/model-best"]},
+        {"name": f"{p}evaluate-{task}",
+         "help": "Evaluate DLFA and baseline zero-shot on every test language.",
+         "script": [evaluate.format("dlfa", "dlfa"), evaluate.format("baseline", "baseline")],
+         "deps": [f"{training}/dlfa/model-best", f"{training}/baseline/model-best", f"{corpus}/test"],
+         "outputs": [f"{metrics}/{task}-dlfa.json", f"{metrics}/{task}-baseline.json"]},
+        {"name": f"{p}package-{task}",
+         "help": f"Package the DLFA {task} pipeline as a wheel: xx_{name}.",
+         "script": [f"python -c \"import pathlib; pathlib.Path('{packages}').mkdir(parents=True, exist_ok=True)\"",
+                    f"python -m spacy package {training}/dlfa/model-best {packages} --name {name} "
+                    f"--version {version} --build wheel --force"],
+         "deps": [f"{training}/dlfa/model-best"],
+         "outputs_no_cache": [f"{packages}/xx_{name}-{version}/dist/xx_{name}-{version}-py3-none-any.whl"]},
+    ]
+
+
+def report(demo: bool) -> Dict:
+    root = "demo/" if demo else ""
+    files = [f"{root}metrics/{t}-{m}.json" for t in TASKS for m in ("dlfa", "baseline")]
+    return {"name": ("demo-" if demo else "") + "report",
+            "help": "Tables and plots: baseline vs DLFA per task and language.",
+            "script": [f"python -m dlfa_spacy report {' '.join(files)} --output {root}reports"],
+            "deps": files, "outputs": [f"{root}reports/results.md"]}
+
+
+def project() -> Dict:
+    commands: List[Dict] = [
+        {"name": "download", "help": "Download the public data sets (WikiANN must be saved by hand).",
+         "script": ["python -m spacy project assets ."]},
+        {"name": "wheel", "help": "Build the dlfa-spacy wheel that the packaged pipelines require.",
+         "script": ["python -m pip wheel --no-deps --wheel-dir packages/wheels ."],
+         "deps": ["setup.cfg", "dlfa_spacy"], "outputs_no_cache": ["packages/wheels"]},
+        {"name": "demo-encoder",
+         "help": "Build a tiny BERT locally: WordPiece vocabulary from the demo texts, random weights (no download).",
+         "script": ["python -m dlfa_spacy local-bert demo/encoder --texts assets/demo/text/vocab_corpus.txt "
+                    "--layers 4 --width 64 --heads 4 --vocab-size 3000"],
+         "deps": ["assets/demo/text/vocab_corpus.txt"], "outputs": ["demo/encoder"]},
+    ]
+    for demo in (False, True):
+        for task in TASKS:
+            commands.extend(chain(task, demo))
+        commands.append(report(demo))
+    names = [c["name"] for c in commands]
+    order = ["convert", "train", "train-{}-baseline", "evaluate"]
+
+    def flow(prefix: str) -> List[str]:
+        steps = []
+        for task in TASKS:
+            steps += [f"{prefix}{s.format(task) if '{}' in s else s + '-' + task}" for s in order]
+        steps.append(f"{prefix}report")
+        steps += [f"{prefix}package-{t}" for t in TASKS]
+        return steps
+
+    workflows = {
+        "all": ["download", "wheel"] + flow(""),
+        "demo": ["demo-encoder", "wheel"] + flow("demo-"),
+    }
+    assert all(step in names for steps in workflows.values() for step in steps)
+    return {
+        "title": "DLFA: feature aggregation for zero-shot cross-lingual transfer (spaCy)",
+        "description": (
+            "Fine-tunes a multilingual encoder on English only and evaluates zero-shot on WikiANN NER, "
+            "UD POS, XNLI and PAWS-X in every language, with DLFA (fusion of the last layer and one lower "
+            "layer) and the last-layer baseline. `demo` (the default) runs the same chain offline on small "
+            "bundled data and a tiny locally built BERT: its numbers are a smoke test of the machinery, not "
+            "results. `all` is the full replication (downloads mBERT and the data; use a GPU)."
+        ),
+        "vars": variables(),
+        "directories": ["assets", "configs", "corpus", "training", "metrics", "reports", "packages", "demo"],
+        "assets": ASSETS,
+        "workflows": workflows,
+        "commands": commands,
+    }
+
+
+def render() -> str:
+    header = ("# Generated by scripts/make_project_yml.py: edit that script, then run it.\n"
+              "# `spacy project run demo` (offline, CPU) / `spacy project run all --vars.gpu_id 0`\n")
+    return header + yaml.safe_dump(project(), sort_keys=False, allow_unicode=True, width=1000)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args()
+    path = ROOT / "project.yml"
+    text = render()
+    if args.check:
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            print("project.yml is out of date: run python scripts/make_project_yml.py", file=sys.stderr)
+            sys.exit(1)
+        return
+    tmp = path.with_suffix(".yml.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+if __name__ == "__main__":
+    main()
