@@ -1,0 +1,148 @@
+"""The spaCy project: project.yml is valid and current; the offline demo runs end to end and
+its wheels install into a fresh virtual environment, where spacy.load finds them by name."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from spacy.tokens import DocBin
+
+ROOT = Path(__file__).resolve().parents[1]
+TASKS = ("ner", "pos", "xnli", "pawsx")
+
+
+def test_project_yml_is_what_the_generator_writes():
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_project_yml.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_project_config_is_valid_and_every_workflow_step_exists():
+    from weasel.util import load_project_config
+
+    config = load_project_config(ROOT)
+    names = {c["name"] for c in config["commands"]}
+    for steps in config["workflows"].values():
+        assert set(steps) <= names
+    demo = [c for c in config["commands"] if c["name"] in config["workflows"]["demo"]]
+    # The demo reads nothing that the repository or an earlier demo step does not provide.
+    produced = set()
+    for command in demo:
+        for dep in command.get("deps", []):
+            assert dep in produced or (ROOT / dep).exists(), (command["name"], dep)
+        produced.update(command.get("outputs", []) + command.get("outputs_no_cache", []))
+    # The demo never names the model hub's encoder.
+    assert all("bert-base-multilingual" not in " ".join(c["script"]) for c in demo)
+    # Baseline and DLFA differ in the fusion layer only.
+    for task in TASKS:
+        by_name = {c["name"]: c["script"][0] for c in config["commands"]}
+        dlfa, base = by_name[f"train-{task}"], by_name[f"train-{task}-baseline"]
+        strip = lambda s: s.replace("/dlfa", "/X").replace("/baseline", "/X").rsplit(" ", 1)[0]
+        assert strip(dlfa) == strip(base)
+        assert base.endswith(" null")
+
+
+def _copy_project(dest: Path) -> None:
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.split()
+    for name in files:
+        src = ROOT / name
+        if src.is_file():
+            target = dest / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(src.read_bytes())
+
+
+@pytest.fixture(scope="module")
+def demo_project(tmp_path_factory):
+    """The repository copied to a temp dir, with `spacy project run demo` done in it."""
+    project = tmp_path_factory.mktemp("project")
+    _copy_project(project)
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    result = subprocess.run([sys.executable, "-m", "spacy", "project", "run", "demo", "."], cwd=project,
+                            env=env, capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return project
+
+
+@pytest.mark.slow
+def test_demo_workflow_writes_metrics_report_and_wheels(demo_project):
+    for task in TASKS:
+        tests = sorted(p.stem for p in (demo_project / "demo" / "corpus" / task / "test").glob("*.spacy"))
+        assert tests == (["de", "en", "es", "ru", "zh"] if task in ("ner", "pos") else ["de", "en", "es", "ru"])
+        for variant, layer in (("dlfa", {"ner": 2, "pos": 3, "xnli": 3, "pawsx": 2}[task]), ("baseline", None)):
+            metrics = json.loads((demo_project / "demo" / "metrics" / f"{task}-{variant}.json").read_text())
+            assert metrics["task"] == task
+            assert metrics["smoke"] is True
+            assert metrics["layer"] == layer
+            assert sorted(metrics["languages"]) == tests
+            gold = DocBin().from_disk(demo_project / "demo" / "corpus" / task / "test" / "de.spacy")
+            assert metrics["languages"]["de"]["n"] == len(gold)
+    report = (demo_project / "demo" / "reports" / "results.md").read_text()
+    assert "smoke run" in report
+    for title in ("XNLI", "PAWS-X", "NER", "POS"):
+        assert title in report
+    wheels = sorted(p.name for p in (demo_project / "demo" / "packages").glob("*/dist/*.whl"))
+    assert wheels == [f"xx_dlfa_{t}-0.1.0-py3-none-any.whl" for t in sorted(TASKS)]
+    assert [p.name for p in (demo_project / "packages" / "wheels").glob("*.whl")] == [
+        "dlfa_spacy-0.1.0-py3-none-any.whl"]
+
+
+LOAD_SCRIPT = textwrap.dedent("""
+    import json, sys
+    import spacy
+    from dlfa_spacy import pair_doc
+
+    samples = json.loads(sys.argv[1])
+    out = {}
+    ner = spacy.load("xx_dlfa_ner")
+    out["ner"] = {lang: [[e.label_ for e in ner(t).ents] for t in texts] for lang, texts in samples["ner"].items()}
+    pos = spacy.load("xx_dlfa_pos")
+    out["pos"] = [t.tag_ for t in pos(samples["pos"])]
+    xnli = spacy.load("xx_dlfa_xnli")
+    out["xnli"] = xnli(pair_doc(xnli, *samples["xnli"])).cats
+    pawsx = spacy.load("xx_dlfa_pawsx")
+    out["pawsx"] = pawsx(pair_doc(pawsx, *samples["pawsx"])).cats
+    out["module"] = sys.modules["dlfa_spacy"].__file__
+    print(json.dumps(out))
+""")
+
+
+@pytest.mark.slow
+def test_wheels_install_in_a_fresh_venv_and_load_by_name(demo_project, tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
+    # As README says: the CPU torch first, so that nothing pulls the CUDA build.
+    subprocess.run(pip + ["torch==2.13.0"], check=True, timeout=1200)
+    links = ["--find-links", str(demo_project / "packages" / "wheels")]
+    for wheel_dir in sorted((demo_project / "demo" / "packages").glob("*/dist")):
+        links += ["--find-links", str(wheel_dir)]
+    subprocess.run(pip + links + [f"xx_dlfa_{t}" for t in TASKS], check=True, timeout=1200)
+
+    samples = {"ner": {}}
+    for lang in ("en", "de", "es", "ru", "zh"):
+        lines = (ROOT / "assets" / "demo" / "wikiann" / lang / "test").read_text(encoding="utf-8").split("\n\n")
+        sentences = [[row.split("\t")[0].split(":", 1)[1] for row in block.splitlines()] for block in lines[:5] if block]
+        samples["ner"][lang] = ["".join(s) if lang == "zh" else " ".join(s) for s in sentences]
+    samples["pos"] = "Maria lives in a small house ."
+    samples["xnli"] = ["Anna is happy and lives in Berlin .", "Anna does not live in Berlin ."]
+    samples["pawsx"] = ["Anna met Peter in Berlin .", "Peter met Anna in Berlin ."]
+    # Run outside the repository so that only the installed packages can be imported.
+    result = subprocess.run([str(venv / "bin" / "python"), "-c", LOAD_SCRIPT, json.dumps(samples)],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                            env=dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=""))
+    assert result.returncode == 0, result.stderr[-4000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["module"].startswith(str(venv))
+    for lang, per_sentence in out["ner"].items():
+        labels = [label for ents in per_sentence for label in ents]
+        assert labels and set(labels) <= {"PER", "LOC", "ORG"}, lang
+    assert len(out["pos"]) == 7 and all(out["pos"])
+    assert set(out["xnli"]) == {"entailment", "neutral", "contradiction"}
+    assert abs(sum(out["xnli"].values()) - 1.0) < 1e-5
+    assert set(out["pawsx"]) == {"paraphrase", "not_paraphrase"}
