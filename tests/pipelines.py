@@ -76,6 +76,39 @@ use_reduce_last = false
 use_reduce_max = false
 use_reduce_mean = true
 """
+    elif name == "parser":
+        head = """
+[components.parser]
+factory = "parser"
+min_action_freq = 1
+[components.parser.model]
+@architectures = "spacy.TransitionBasedParser.v2"
+state_type = "parser"
+extra_state_tokens = false
+hidden_width = 32
+maxout_pieces = 2
+use_upper = false
+"""
+    elif name == "morphologizer":
+        head = """
+[components.morphologizer]
+factory = "morphologizer"
+[components.morphologizer.model]
+@architectures = "spacy.Tagger.v2"
+"""
+    elif name == "spancat":
+        head = """
+[components.spancat]
+factory = "spancat"
+spans_key = "sc"
+[components.spancat.model]
+@architectures = "spacy.SpanCategorizer.v1"
+[components.spancat.model.reducer]
+@layers = "spacy.mean_max_reducer.v1"
+hidden_size = 32
+[components.spancat.model.scorer]
+@layers = "spacy.LinearLogistic.v1"
+"""
     else:
         raise ValueError(name)
     return head + tok2vec_block(f"components.{name}.model.tok2vec", layer)

@@ -430,3 +430,23 @@ def test_unknown_encoder_layout_falls_back_to_hidden_states(tiny_bert, monkeypat
     nlp.update(egs, sgd=False, losses=losses)
     hf = nlp.get_pipe("transformer").model.transformer
     assert float(hf.encoder.layer[0].attention.self.query.weight.grad.abs().sum()) > 0
+
+
+@pytest.mark.parametrize("component", ["parser", "morphologizer", "spancat"])
+def test_fusion_listener_fits_other_tok2vec_slots(tiny_bert, component):
+    nlp = make_nlp(tiny_bert, {component: 2})
+    text, ents, tags = TRAIN[0]
+    annots = {
+        "parser": {"heads": [1, 1, 1, 2, 1], "deps": ["nsubj", "ROOT", "prep", "pobj", "punct"]},
+        "morphologizer": {"pos": tags, "morphs": ["", "Tense=Pres", "", "", ""]},
+        "spancat": {"spans": {"sc": [(s, e, label) for s, e, label in ents]}},
+    }[component]
+    egs = [Example.from_dict(nlp.make_doc(text), annots) for _ in range(2)]
+    optimizer = nlp.initialize(lambda: egs)
+    losses = {}
+    for _ in range(3):
+        nlp.update(egs, sgd=optimizer, losses=losses)
+    assert losses[component] > 0 and numpy.isfinite(losses[component])
+    doc = nlp(text)
+    assert len(doc) == 5
+    assert list(doc._.trf_data.model_output.keys()) == ["last_hidden_state", "pooler_output"]
