@@ -1,0 +1,209 @@
+"""Tests of the markdown report and plots written from metrics JSON files."""
+import json
+from pathlib import Path
+from statistics import mean
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+from dlfa_spacy.report import load_metrics, pct, pct_diff, write_report
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def reliability(confidence: float, accuracy: float, count: int) -> List[Dict[str, Any]]:
+    """15 reliability bins with all examples in the bin of `confidence`."""
+    bins = []
+    for b in range(15):
+        inside = b / 15 < confidence <= (b + 1) / 15
+        bins.append({
+            "lower": b / 15, "upper": (b + 1) / 15, "count": count if inside else 0,
+            "accuracy": accuracy if inside else None, "confidence": confidence if inside else None,
+        })
+    return bins
+
+
+def metrics(task: str, layer: Optional[int], scores: Dict[str, float], **extra: Any) -> Dict[str, Any]:
+    """A metrics dict shaped like evaluate_pipeline's output."""
+    languages = {}
+    for lang, score in scores.items():
+        languages[lang] = {"score": score, "n": 100}
+        if task in ("xnli", "pawsx"):
+            languages[lang].update(ece=0.05, nll=0.9, brier=0.5, reliability=reliability(0.7, score, 100))
+    return {
+        "task": task, "model": f"training/{task}-{layer}", "metric": "f1" if task == "ner" else "accuracy",
+        "layer": layer, "variant": "baseline" if layer is None else f"DLFA-{layer}",
+        "languages": languages,
+        "average": mean(scores.values()),
+        "average_without_en": mean(v for k, v in scores.items() if k != "en"),
+        **extra,
+    }
+
+
+FIXTURES = {
+    # NER F1: baseline average (0.6217 + 0.81 + 0.4617) / 3 = 0.631133 -> 63.11, w/o en 0.5417 -> 54.17
+    "ner_baseline": metrics("ner", None, {"de": 0.6217, "en": 0.8100, "zh": 0.4617}),
+    # DLFA-8: average 1.95 / 3 = 0.65 -> 65.00, w/o en 1.13 / 2 = 0.565 -> 56.50
+    "ner_dlfa8": metrics("ner", 8, {"de": 0.6500, "en": 0.8200, "zh": 0.4800}),
+    # DLFA-10: average 1.9 / 3 = 0.633333 -> 63.33, w/o en 0.55 -> 55.00
+    "ner_dlfa10": metrics("ner", 10, {"de": 0.6300, "en": 0.8000, "zh": 0.4700}),
+    # XNLI accuracy: baseline average 0.7 -> 70.00, w/o en 0.6 -> 60.00
+    "xnli_baseline": metrics("xnli", None, {"de": 0.6000, "en": 0.8000}),
+    # DLFA-11: average 0.7225 -> 72.25, w/o en 0.6350 -> 63.50
+    "xnli_dlfa11": metrics("xnli", 11, {"de": 0.6350, "en": 0.8100}),
+}
+
+
+def write_fixtures(folder: Path, names=tuple(FIXTURES), **overrides: Dict[str, Any]) -> List[Path]:
+    """Write the named fixtures as JSON files; return their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in names:
+        path = folder / f"{name}.json"
+        path.write_text(json.dumps({**FIXTURES[name], **overrides.get(name, {})}))
+        paths.append(path)
+    return paths
+
+
+def assert_png(path: Path) -> None:
+    """The file exists and starts like a PNG."""
+    data = path.read_bytes()
+    assert len(data) > len(PNG_MAGIC) and data.startswith(PNG_MAGIC), path
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> Dict[str, Any]:
+    """The report of all fixtures, written once for the module."""
+    root = tmp_path_factory.mktemp("report")
+    paths = write_fixtures(root / "metrics")
+    out = write_report(paths, root / "out")
+    return {"path": out, "text": out.read_text(), "dir": root / "out"}
+
+
+def test_main_table_rows(report):
+    assert report["path"] == report["dir"] / "results.md"
+    text = report["text"]
+    assert "| Model | XNLI | XNLI w/o en | PAWS-X | PAWS-X w/o en | NER | NER w/o en | POS | POS w/o en |" in text
+    # Missing tasks (PAWS-X, POS) show a dash; NER-only variants show a dash for XNLI.
+    assert "| baseline | 70.00 | 60.00 | – | – | 63.11 | 54.17 | – | – |" in text
+    assert "| DLFA-8 | – | – | – | – | 65.00 | 56.50 | – | – |" in text
+    assert "| DLFA-10 | – | – | – | – | 63.33 | 55.00 | – | – |" in text
+    assert "| DLFA-11 | 72.25 | 63.50 | – | – | – | – | – | – |" in text
+    # Rows in order: baseline, then DLFA by layer (10 after 8 despite sorting as text before it).
+    order = [text.index(f"| {v} |") for v in ("baseline", "DLFA-8", "DLFA-10", "DLFA-11")]
+    assert order == sorted(order)
+
+
+def test_per_language_tables_with_differences(report):
+    text = report["text"]
+    assert "| Language | baseline | DLFA-8 | DLFA-10 | DLFA-8 − baseline | DLFA-10 − baseline |" in text
+    # de: 65.00 - 62.17 = +2.83 and 63.00 - 62.17 = +0.83
+    assert "| de | 62.17 | 65.00 | 63.00 | +2.83 | +0.83 |" in text
+    # en: 82.00 - 81.00 = +1.00 and 80.00 - 81.00 = -1.00
+    assert "| en | 81.00 | 82.00 | 80.00 | +1.00 | -1.00 |" in text
+    # averages: 65.00 - 63.1133 = +1.89, 63.3333 - 63.1133 = +0.22; w/o en: 56.50 - 54.17 = +2.33, 55.00 - 54.17 = +0.83
+    assert "| **average** | 63.11 | 65.00 | 63.33 | +1.89 | +0.22 |" in text
+    assert "| **w/o en** | 54.17 | 56.50 | 55.00 | +2.33 | +0.83 |" in text
+    # XNLI: de 63.50 - 60.00 = +3.50
+    assert "| de | 60.00 | 63.50 | +3.50 |" in text
+    # Calibration means over languages: ECE 0.05 -> 5.00 %, NLL 0.9, Brier 0.5.
+    assert "| baseline | 5.00 | 0.9000 | 0.5000 |" in text
+
+
+def test_layer_table_and_heatmap_for_several_layers(report):
+    text = report["text"]
+    assert "### NER by fusion layer (D_k)" in text
+    assert "| D_8 | 65.00 | 56.50 | +1.89 | +2.33 |" in text
+    assert "| D_10 | 63.33 | 55.00 | +0.22 | +0.83 |" in text
+    assert "](ner_layers.png)" in text
+    assert_png(report["dir"] / "ner_layers.png")
+    # XNLI has one DLFA layer only: no D_k table, no heatmap.
+    assert "XNLI by fusion layer" not in text
+    assert not (report["dir"] / "xnli_layers.png").exists()
+
+
+def test_plots_exist_and_are_referenced(report):
+    for name in ("ner_languages.png", "xnli_languages.png", "xnli_reliability.png", "ner_layers.png"):
+        assert f"]({name})" in report["text"]
+        assert_png(report["dir"] / name)
+    # Every referenced image exists; nothing else (no temp folder) is left behind.
+    files = sorted(p.name for p in report["dir"].iterdir())
+    assert files == ["ner_languages.png", "ner_layers.png", "results.md", "xnli_languages.png", "xnli_reliability.png"]
+    assert "ner_reliability.png" not in files  # NER has no calibration
+
+
+def test_smoke_note(tmp_path):
+    plain = write_report(write_fixtures(tmp_path / "a", ["ner_baseline"]), tmp_path / "out_a").read_text()
+    assert "smoke run" not in plain
+    paths = write_fixtures(tmp_path / "b", ["ner_baseline"], ner_baseline={"smoke": True})
+    smoke = write_report(paths, tmp_path / "out_b").read_text()
+    assert "numbers are from a smoke run of the machinery, not results" in smoke
+
+
+def test_formatting_helpers():
+    assert pct(0.6217) == "62.17"
+    assert pct(None) == "–"
+    assert pct_diff(0.65, 0.6217) == "+2.83"
+    assert pct_diff(0.6, 0.6) == "+0.00"
+    assert pct_diff(0.5, None) == "–"
+
+
+def test_variant_from_layer_when_variant_is_missing(tmp_path):
+    data = dict(FIXTURES["ner_dlfa8"])
+    del data["variant"]
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(data))
+    assert load_metrics(path)["variant"] == "DLFA-8"
+
+
+# ------------------------------------------------------------ bad input -------
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ValueError, match="nope.json does not exist"):
+        write_report([tmp_path / "nope.json"], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_invalid_json(tmp_path):
+    good = write_fixtures(tmp_path, ["ner_baseline"])
+    bad = tmp_path / "broken.json"
+    bad.write_text("{not json")
+    with pytest.raises(ValueError, match="broken.json is not valid JSON"):
+        write_report(good + [bad], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_keys(tmp_path):
+    data = dict(FIXTURES["ner_baseline"])
+    del data["average_without_en"]
+    del data["languages"]
+    path = tmp_path / "partial.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match=r"partial.json lacks the required keys \['languages', 'average_without_en'\]"):
+        write_report([path], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_values(tmp_path):
+    paths = write_fixtures(tmp_path, ["ner_baseline"], ner_baseline={"task": "sts"})
+    with pytest.raises(ValueError, match="unknown task 'sts'"):
+        write_report(paths, tmp_path / "out")
+    bad_lang = dict(FIXTURES["ner_baseline"], languages={"de": {"n": 3}})
+    (tmp_path / "lang.json").write_text(json.dumps(bad_lang))
+    with pytest.raises(ValueError, match="lang.json: language 'de' has no numeric \"score\""):
+        write_report([tmp_path / "lang.json"], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_duplicate_variant(tmp_path):
+    first = write_fixtures(tmp_path / "a", ["ner_dlfa8"])
+    second = write_fixtures(tmp_path / "b", ["ner_dlfa8"])
+    with pytest.raises(ValueError, match="both hold task 'ner' of variant 'DLFA-8'"):
+        write_report(first + second, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_no_metrics(tmp_path):
+    with pytest.raises(ValueError, match="No metrics files"):
+        write_report([], tmp_path / "out")
