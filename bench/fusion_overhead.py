@@ -10,21 +10,22 @@ dimensions (no download) and compares, on the same docs and alternating over rou
     C  naive: stock model with output_hidden_states = true + TransformerListener.v1 + tagger
 
 Speed is words per second (inference with nlp.pipe, batch 32; training with nlp.update).
-Peak memory is the peak RSS of a fresh process that loads the pipeline and runs inference,
-since a process's peak RSS only ever grows and cannot be split between A, B and C.
+Peak memory is the peak RSS (VmHWM) while a fresh process runs inference with the pipeline,
+measured after loading: a process's peak only ever grows, so A, B and C cannot share one.
+Variants are interleaved batch by batch (update by update when training) in a rotating order,
+and each figure is the median over rounds.
 """
 import argparse
 import json
 import multiprocessing
 import os
 import random
-import resource
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import spacy
 from spacy.training import Example
@@ -102,40 +103,88 @@ def trf_data_bytes(doc) -> int:
     return total
 
 
-def time_inference(nlp, texts: List[str]) -> Dict[str, float]:
-    start = time.perf_counter()
-    docs = list(nlp.pipe(texts, batch_size=32))
-    seconds = time.perf_counter() - start
-    words = sum(len(d) for d in docs)
-    return {"words_per_s": words / seconds,
-            "trf_data_bytes_per_doc": sum(trf_data_bytes(d) for d in docs) / len(docs)}
+def batches(texts: List[str], size: int = 32) -> List[List[str]]:
+    return [texts[i : i + size] for i in range(0, len(texts), size)]
 
 
-def time_training(nlp, texts: List[str], optimizer) -> float:
+def rotated(round_i: int) -> Tuple[str, ...]:
+    """A/B/C in a different order each time, so that no variant always runs first."""
+    k = round_i % len(VARIANTS)
+    return VARIANTS[k:] + VARIANTS[:k]
+
+
+def measure_inference(pipelines: Dict, texts: List[str], rounds: int) -> Dict[str, Dict[str, List[float]]]:
+    """Words/s per round and trf_data bytes per doc; variants interleaved batch by batch."""
+    out = {v: {"words_per_s": [], "trf_data": []} for v in VARIANTS}
+    for round_i in range(rounds):
+        seconds = {v: 0.0 for v in VARIANTS}
+        words = {v: 0 for v in VARIANTS}
+        data = {v: [] for v in VARIANTS}
+        for batch_i, batch in enumerate(batches(texts)):
+            for v in rotated(round_i + batch_i):
+                start = time.perf_counter()
+                docs = list(pipelines[v].pipe(batch, batch_size=32))
+                seconds[v] += time.perf_counter() - start
+                words[v] += sum(len(d) for d in docs)
+                data[v].extend(trf_data_bytes(d) for d in docs)
+        for v in VARIANTS:
+            out[v]["words_per_s"].append(words[v] / seconds[v])
+            out[v]["trf_data"].append(sum(data[v]) / len(data[v]))
+    return out
+
+
+def measure_training(pipelines: Dict, optimizers: Dict, texts: List[str], rounds: int) -> Dict[str, List[float]]:
+    """Training words/s per round; variants interleaved update by update."""
+    out = {v: [] for v in VARIANTS}
+    for round_i in range(rounds):
+        seconds = {v: 0.0 for v in VARIANTS}
+        words = {v: 0 for v in VARIANTS}
+        for batch_i, batch in enumerate(batches(texts)):
+            for v in rotated(round_i + batch_i):
+                seconds[v] += time_update(pipelines[v], batch, optimizers[v])
+                words[v] += sum(len(t.split()) for t in batch)
+        for v in VARIANTS:
+            out[v].append(words[v] / seconds[v])
+    return out
+
+
+def time_update(nlp, texts: List[str], optimizer) -> float:
+    """Seconds for one nlp.update on the texts (tagger examples)."""
     docs = [nlp.make_doc(t) for t in texts]
     egs = [Example.from_dict(d, {"tags": [TAGS[i % 5] for i in range(len(d))]}) for d in docs]
     start = time.perf_counter()
-    for i in range(0, len(egs), 32):
-        nlp.update(egs[i : i + 32], sgd=optimizer, drop=0.1)
-    return sum(len(d) for d in docs) / (time.perf_counter() - start)
+    nlp.update(egs, sgd=optimizer, drop=0.1)
+    return time.perf_counter() - start
+
+
+def _status_bytes(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no {field} in /proc/self/status")
 
 
 def _peak_rss_child(variant: str, model_path: str, layer: int, texts: List[str], queue) -> None:
     nlp = build_pipeline(variant, Path(model_path), layer)
+    loaded = _status_bytes("VmRSS")
+    # Forget the peak of loading the weights (same for A, B and C): from here on VmHWM
+    # is the peak while the pipeline runs.
+    Path("/proc/self/clear_refs").write_text("5")
     for _ in nlp.pipe(texts, batch_size=32):
         pass
-    queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    queue.put({"loaded": loaded, "peak": _status_bytes("VmHWM")})
 
 
-def peak_rss(variant: str, model_path: Path, layer: int, texts: List[str]) -> int:
-    """Peak RSS in bytes of a fresh process that builds the pipeline and runs inference."""
+def peak_rss(variant: str, model_path: Path, layer: int, texts: List[str]) -> Dict[str, int]:
+    """RSS after loading and peak RSS while running inference, in a fresh process."""
+    # A fresh process each: a process's peak only grows, and A, B and C differ in it.
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(target=_peak_rss_child, args=(variant, str(model_path), layer, texts, queue))
     proc.start()
     value = queue.get()
     proc.join()
-    return int(value)
+    return value
 
 
 def build_encoder(path: Path, tiny: bool) -> Path:
@@ -155,60 +204,50 @@ def run(args: argparse.Namespace) -> Dict:
         params = count_parameters(model_path)
         pipelines = {v: build_pipeline(v, model_path, args.layer) for v in VARIANTS}
         optimizers = {v: pipelines[v].resume_training() for v in VARIANTS}
-        warm = make_texts(8, 32, seed=99)
+        warm = make_texts(32, 32, seed=99)
         for v in VARIANTS:
             # One untimed pass each: first calls pay for lazy allocations and caches.
             list(pipelines[v].pipe(warm))
-            time_training(pipelines[v], warm, optimizers[v])
+            time_update(pipelines[v], warm, optimizers[v])
         by_length: Dict[str, Dict] = {}
         for length in args.lengths:
-            n_infer = max(2, args.infer_words // length)
-            n_train = max(2, args.train_words // length)
-            infer_texts = make_texts(n_infer, length, seed=length)
-            train_texts = make_texts(n_train, length, seed=length + 1)
-            samples: Dict[str, Dict[str, List[float]]] = {
-                v: {"inference": [], "training": [], "trf_data": []} for v in VARIANTS}
-            for round_i in range(args.rounds):
-                # Rotate the order so that no variant always runs first (warm caches).
-                order = VARIANTS[round_i % 3:] + VARIANTS[: round_i % 3]
-                for v in order:
-                    inf = time_inference(pipelines[v], infer_texts)
-                    samples[v]["inference"].append(inf["words_per_s"])
-                    samples[v]["trf_data"].append(inf["trf_data_bytes_per_doc"])
-                    if args.train_words:
-                        samples[v]["training"].append(time_training(pipelines[v], train_texts, optimizers[v]))
-            by_length[str(length)] = summarise(samples)
+            infer_texts = make_texts(max(2, args.infer_words // length), length, seed=length)
+            train_texts = make_texts(max(2, args.train_words // length), length, seed=length + 1)
+            inference = measure_inference(pipelines, infer_texts, args.rounds)
+            training = measure_training(pipelines, optimizers, train_texts, args.rounds) if args.train_words else {}
+            by_length[str(length)] = summarise(inference, training)
             print_table(length, by_length[str(length)], file=sys.stderr)
         main = str(args.main_length)
-        memory = {}
+        memory: Dict[str, Dict] = {}
         if not args.skip_memory:
-            texts = make_texts(max(2, args.infer_words // args.main_length), args.main_length, seed=7)
-            memory = {v: peak_rss(v, model_path, args.layer, texts) for v in VARIANTS}
-    result = ratios(by_length[main], memory)
+            for length in sorted({args.main_length, max(args.lengths)}):
+                texts = make_texts(max(2, args.infer_words // length), length, seed=7)
+                memory[str(length)] = {v: peak_rss(v, model_path, args.layer, texts) for v in VARIANTS}
+    result = ratios(by_length[main], memory.get(main, {}))
     result.update({
         "by_length": by_length,
         "rounds": args.rounds,
         "main_length": args.main_length,
         "encoder": {"parameters": params, "tiny": args.tiny, "layer": args.layer},
-        "peak_rss_bytes": memory,
+        "peak_rss_bytes": memory,  # by doc length: RSS after loading, peak while running
         "threads": args.threads,
     })
     return result
 
 
-def summarise(samples: Dict[str, Dict[str, List[float]]]) -> Dict[str, Dict[str, float]]:
+def summarise(inference: Dict, training: Dict) -> Dict[str, Dict[str, float]]:
     """Median over rounds of each measure, per variant."""
-    out = {}
-    for v, measures in samples.items():
-        out[v] = {
-            "inference_words_per_s": statistics.median(measures["inference"]),
-            "training_words_per_s": statistics.median(measures["training"]) if measures["training"] else None,
-            "trf_data_bytes_per_doc": statistics.median(measures["trf_data"]),
+    return {
+        v: {
+            "inference_words_per_s": statistics.median(inference[v]["words_per_s"]),
+            "training_words_per_s": statistics.median(training[v]) if training else None,
+            "trf_data_bytes_per_doc": statistics.median(inference[v]["trf_data"]),
         }
-    return out
+        for v in VARIANTS
+    }
 
 
-def ratios(stats: Dict[str, Dict[str, float]], memory: Dict[str, int]) -> Dict:
+def ratios(stats: Dict[str, Dict[str, float]], memory: Dict[str, Dict[str, int]]) -> Dict:
     """B/A (and C/A as `naive`) ratios of the main document length."""
 
     def ratio(variant: str, key: str):
@@ -216,18 +255,25 @@ def ratios(stats: Dict[str, Dict[str, float]], memory: Dict[str, int]) -> Dict:
         return None if not a or x is None else x / a
 
     def rss(variant: str):
-        return memory[variant] / memory["A"] if memory else None
+        return memory[variant]["peak"] / memory["A"]["peak"] if memory else None
+
+    def growth(variant: str):
+        # What running the pipeline adds on top of the loaded weights.
+        extra = {v: memory[v]["peak"] - memory[v]["loaded"] for v in ("A", variant)} if memory else {}
+        return extra[variant] / extra["A"] if memory and extra["A"] > 0 else None
 
     return {
         "inference_ratio": ratio("B", "inference_words_per_s"),
         "train_ratio": ratio("B", "training_words_per_s"),
         "trf_data_ratio": ratio("B", "trf_data_bytes_per_doc"),
         "rss_ratio": rss("B"),
+        "rss_growth_ratio": growth("B"),
         "naive": {
             "inference_ratio": ratio("C", "inference_words_per_s"),
             "train_ratio": ratio("C", "training_words_per_s"),
             "trf_data_ratio": ratio("C", "trf_data_bytes_per_doc"),
             "rss_ratio": rss("C"),
+            "rss_growth_ratio": growth("C"),
         },
     }
 
