@@ -25,7 +25,7 @@ def _prepare(args: argparse.Namespace) -> None:
 def _evaluate(args: argparse.Namespace) -> None:
     from .evaluation import evaluate_pipeline
 
-    evaluate_pipeline(args.model, args.data_dir, task=args.task, output=args.output)
+    evaluate_pipeline(args.model, args.data_dir, task=args.task, output=args.output, smoke=args.smoke)
 
 
 def _report(args: argparse.Namespace) -> None:
@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data_dir", type=Path)
     p.add_argument("--task", required=True, choices=["ner", "pos", "xnli", "pawsx"])
     p.add_argument("--output", required=True, type=Path)
+    p.add_argument("--smoke", action="store_true",
+                   help="mark the numbers as a smoke run of the machinery, not results")
     p.set_defaults(func=_evaluate)
 
     p = sub.add_parser("report", help="tables and plots from metrics JSON files")

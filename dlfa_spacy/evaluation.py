@@ -461,8 +461,12 @@ def evaluate_pipeline(
     data_dir: Union[str, Path],
     task: str,
     output: Optional[Union[str, Path]] = None,
+    smoke: bool = False,
 ) -> Dict[str, Any]:
-    """Evaluate a pipeline zero-shot on every `{lang}.spacy` in data_dir; write and return the metrics."""
+    """Evaluate a pipeline zero-shot on every `{lang}.spacy` in data_dir; write and return the metrics.
+
+    smoke: mark the metrics as a smoke run of the machinery (the demo), not results.
+    """
     if task not in TASK_COMPONENT:
         raise ValueError(f"Unknown task {task!r}; choose one of {sorted(TASK_COMPONENT)}")
     files = _language_files(Path(data_dir))
@@ -500,6 +504,7 @@ def evaluate_pipeline(
         "languages": languages,
         "average": average,
         "average_without_en": average_without_en,
+        "smoke": smoke,
     }
     if output is not None:
         _write_json_atomic(Path(output), metrics)

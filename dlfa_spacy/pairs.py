@@ -23,10 +23,10 @@ def pair_doc(nlp: Language, premise: str, hypothesis: str) -> Doc:
     return Doc(nlp.vocab, words=words, spaces=spaces)
 
 
-def find_separator(span: Span) -> Optional[int]:
+def find_separator(span: Span, text: Optional[str] = None) -> Optional[int]:
     """Return the index (within the span) of the pair separator token, or None."""
     # The substring test runs in C and rules out almost every span cheaply.
-    if PAIR_SEPARATOR not in span.text:
+    if PAIR_SEPARATOR not in (span.text if text is None else text):
         return None
     for i, token in enumerate(span):
         if token.text == PAIR_SEPARATOR:

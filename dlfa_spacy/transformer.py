@@ -214,10 +214,11 @@ def forward(
 
 def tokenize_spans(tokenizer: Any, spans: List[Span]) -> Tuple[WordpieceBatch, Ragged]:
     """Tokenize spans as spacy-transformers does; a pair span is encoded as a text pair."""
-    separators = [find_separator(span) for span in spans]
+    texts = [span.text for span in spans]
+    separators = [find_separator(span, text) for span, text in zip(spans, texts)]
     if all(sep is None for sep in separators):
         # No pairs: exactly spacy-transformers' own tokenization.
-        encoding = huggingface_tokenize(tokenizer, [span.text for span in spans])
+        encoding = huggingface_tokenize(tokenizer, texts)
         offsets = encoding.get("offset_mapping")
     else:
         encoding, offsets = _tokenize_with_pairs(tokenizer, spans, separators)
