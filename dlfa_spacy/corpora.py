@@ -507,14 +507,18 @@ def _pawsx_label(path: Path, lineno: int, raw: str) -> str:
     return _PAWSX_CODES[raw]
 
 
+def _first_line(path: Path, progress: bool) -> Tuple[Iterator[Line], Optional[Line]]:
+    """The non-blank lines of a pair file, and the first of them (None for an empty file)."""
+    lines = _non_blank(_lines(path, progress))
+    return lines, next(lines, None)
+
+
 def read_xnli(
     path: Path, lang: Optional[str] = None, *, stats: Optional[ReadStats] = None, progress: bool = False
 ) -> Iterator[Doc]:
     """Read NLI pairs (XNLI/MultiNLI tsv or jsonl, XNLI-MT, GLUE, XTREME) as Docs with XNLI_LABELS cats."""
-    path = Path(path)
-    stats = stats if stats is not None else ReadStats()
-    lines = _non_blank(_lines(path, progress))
-    first = next(lines, None)
+    path, stats = Path(path), stats if stats is not None else ReadStats()
+    lines, first = _first_line(path, progress)
     if first is None:
         return
     names = first[1].split("\t")
@@ -545,10 +549,8 @@ def read_pawsx(
     path: Path, lang: Optional[str] = None, *, stats: Optional[ReadStats] = None, progress: bool = False
 ) -> Iterator[Doc]:
     """Read PAWS-X pairs (original with `id` column and header, or XTREME) as Docs with PAWSX_LABELS cats."""
-    path = Path(path)
-    stats = stats if stats is not None else ReadStats()
-    lines = _non_blank(_lines(path, progress))
-    first = next(lines, None)
+    path, stats = Path(path), stats if stats is not None else ReadStats()
+    lines, first = _first_line(path, progress)
     if first is None:
         return
     names = first[1].split("\t")

@@ -189,9 +189,10 @@ def forward(
         d_lower = torch2xp(lower.grad, ops=model.ops) * factor
         results = dict(d_by_doc)
         for i, (start, end), x in zip(rows, bounds, lasts):
-            sink = getattr(datas[i], "grad_sink", None)
-            if sink is not None:
-                grads, first, _ = sink
+            # Only data from a training batch of dlfa_spacy.TransformerModel.v1 carries a
+            # sink; with a frozen transformer the lower layer's gradient has nowhere to go.
+            if isinstance(datas[i], LayeredData) and datas[i].grad_sink is not None:
+                grads, first, _ = datas[i].grad_sink
                 grads.add(layer, first, first + (end - start), d_lower[start:end, : x.shape[1]])
             results[i] = TransformerData(
                 wordpieces=datas[i].wordpieces,
