@@ -640,7 +640,7 @@ def _empty_message(path: Path, lang: Optional[str], stats: ReadStats) -> str:
     return f"{path}: found no sentences or rows; expected at least one"
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
     """Write bytes so that `path` holds either its old content or all of the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
@@ -720,7 +720,7 @@ def convert_files(
     summary.variant = ", ".join(variants)
     if not summary.docs:
         raise ValueError(_empty_message(paths[0], lang, stats))
-    _write_atomic(output_path, doc_bin.to_bytes())
+    write_atomic(output_path, doc_bin.to_bytes())
     return summary
 
 

@@ -16,9 +16,7 @@ Predicted docs are built from the gold docs' words and spaces, never by tokenizi
 text again, so gold and predicted tokens align one to one.
 """
 import json
-import os
 import sys
-import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
@@ -26,6 +24,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, 
 import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
+
+from .corpora import write_atomic
 
 TASK_COMPONENT = {"ner": "ner", "pos": "tagger", "xnli": "textcat", "pawsx": "textcat"}
 TASK_METRIC = {"ner": "f1", "pos": "accuracy", "xnli": "accuracy", "pawsx": "accuracy"}
@@ -440,20 +440,10 @@ def score_language(
 
 
 def _write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
-    """Write JSON through a temp file in the same folder and rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf8") as f:
-            # allow_nan=False: a NaN would make the file unreadable for strict parsers.
-            json.dump(data, f, indent=2, ensure_ascii=False, allow_nan=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write JSON so that `path` holds either its old content or all of the new one."""
+    # allow_nan=False: a NaN would make the file unreadable for strict parsers.
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    write_atomic(Path(path), text.encode("utf8"))
 
 
 def evaluate_pipeline(
