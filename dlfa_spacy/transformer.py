@@ -51,17 +51,16 @@ def layer_key(layer: int) -> str:
 class LayerGrads:
     """Gradient sink for the kept lower layers of one batch, filled by the fusion layers."""
 
-    def __init__(self, shape: Tuple[int, ...], ops: Any, dtype: str = "float32"):
+    def __init__(self, shape: Tuple[int, ...], ops: Any):
         self.shape = shape
         self.ops = ops
-        self.dtype = dtype
         self.arrays: Dict[int, Floats3d] = {}
 
     def add(self, layer: int, start: int, end: int, d_layer: Floats3d) -> None:
         """Add the gradient of rows start:end (one doc's spans) of lower layer `layer`."""
         if layer not in self.arrays:
             # Allocated on first use: a layer no listener backprops into costs nothing.
-            self.arrays[layer] = self.ops.alloc(self.shape, dtype=self.dtype)
+            self.arrays[layer] = self.ops.alloc(self.shape, dtype=d_layer.dtype)
         self.arrays[layer][start:end, : d_layer.shape[1]] += d_layer
 
 
@@ -191,8 +190,7 @@ def forward(
     model_output, bp_tensors = wrapper(wordpieces, is_train)
     layer_grads = None
     if is_train and layers:
-        last = model_output.last_hidden_state
-        layer_grads = LayerGrads(tuple(last.shape), model.ops, str(last.dtype).replace("torch.", ""))
+        layer_grads = LayerGrads(tuple(model_output.last_hidden_state.shape), model.ops)
     output = LayeredBatch(
         spans=nested_spans,
         wordpieces=wordpieces,
