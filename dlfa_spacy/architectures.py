@@ -8,9 +8,7 @@ from spacy_transformers.layers import trfs2arrays
 from thinc.api import Model, chain, reduce_mean
 from thinc.types import Floats2d, Ragged
 
-from .fusion import AIFFusion
-from .listener import FusionListener
-from .transformer import DLFATransformerModel
+from .layers import AIFFusion, DLFATransformerModel, FusionListener
 
 
 @registry.architectures("dlfa_spacy.TransformerModel.v1")
@@ -37,17 +35,22 @@ def transformer_model_v1(
 def dlfa_v1(
     layer: Optional[int],
     reduction: int = 4,
-    pooling: Optional[Model[Ragged, Floats2d]] = None,
+    pooling: Optional[Model[Ragged, Floats2d]] = {"@layers": "reduce_mean.v1"},  # type: ignore[assignment]
     grad_factor: float = 1.0,
     upstream: str = "*",
 ) -> Model[List[Doc], List[Floats2d]]:
     """Token vectors from the AIF fusion of the transformer's last layer with lower layer `layer` (null: last layer only)."""
     if layer is not None and (isinstance(layer, bool) or not isinstance(layer, int) or layer < 1):
-        raise ValueError(f"DLFA.v1: `layer` must be a positive integer or null, got {layer!r}")
+        raise ValueError(
+            f"DLFA.v1: `layer` must be an integer in 1..N-1 for an encoder with N layers "
+            f"(1..11 for mBERT), or null for no fusion; got {layer!r}"
+        )
     if isinstance(reduction, bool) or not isinstance(reduction, int) or reduction < 1:
         raise ValueError(f"DLFA.v1: `reduction` must be a positive integer, got {reduction!r}")
     listener = FusionListener(upstream_name=upstream, layer=layer)
-    pool = pooling if pooling is not None else reduce_mean()
+    # thinc resolves the config default into a layer; a direct Python call without
+    # `pooling` gets the dict itself, and configs filled by dlfa-spacy 0.1 say null.
+    pool = pooling if isinstance(pooling, Model) else reduce_mean()
     if layer is None:
         model = chain(listener, trfs2arrays(pool, grad_factor))
     else:

@@ -1,6 +1,7 @@
-"""Sentence-pair docs: one Doc per (premise, hypothesis) that reaches the encoder as a pair."""
-from typing import Optional
+"""Sentence pairs: one Doc per (premise, hypothesis), and its encoding as tokenizer(premise, hypothesis)."""
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+import numpy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -44,3 +45,73 @@ def split_pair(doc: Doc) -> "tuple[str, str]":
         )
     sep = doc[i]
     return doc.text[: sep.idx].rstrip(), doc.text[sep.idx + len(sep.text) :].lstrip()
+
+
+# ---------------------------------------------------------------- encoding
+
+
+def encode_pairs(
+    tokenizer: Any, spans: List[Span], separators: Sequence[Optional[int]]
+) -> Tuple[Dict[str, Any], numpy.ndarray]:
+    """Encode pair spans as tokenizer(premise, hypothesis) and the rest as single texts."""
+    if not getattr(tokenizer, "is_fast", False):
+        raise ValueError(
+            "Sentence-pair docs need a fast tokenizer (offsets tell where the hypothesis "
+            "starts): set tokenizer_config = {\"use_fast\": true}."
+        )
+    rows: List[Tuple[List[int], List[int], List[Tuple[int, int]]]] = []
+    for span, sep in zip(spans, separators):
+        if sep is None:
+            enc = tokenizer(span.text, return_offsets_mapping=True)
+            offsets = [tuple(o) for o in enc["offset_mapping"]]
+        else:
+            enc, offsets = _encode_pair(tokenizer, span, sep)
+        type_ids = enc.get("token_type_ids") or [0] * len(enc["input_ids"])
+        rows.append((enc["input_ids"], type_ids, offsets))
+    width = max(len(ids) for ids, _, _ in rows)
+    n = len(rows)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    input_ids = numpy.full((n, width), pad_id, dtype="int64")
+    type_ids = numpy.full((n, width), tokenizer.pad_token_type_id, dtype="int64")
+    mask = numpy.zeros((n, width), dtype="int64")
+    offsets = numpy.zeros((n, width, 2), dtype="int64")
+    for i, (ids, types, offs) in enumerate(rows):
+        input_ids[i, : len(ids)] = ids
+        type_ids[i, : len(ids)] = types
+        mask[i, : len(ids)] = 1
+        offsets[i, : len(ids)] = offs
+    encoding: Dict[str, Any] = {
+        "input_ids": input_ids,
+        "attention_mask": mask,
+        "input_texts": [tokenizer.convert_ids_to_tokens(row) for row in input_ids],
+        "pad_token": tokenizer.pad_token,
+    }
+    if "token_type_ids" in tokenizer.model_input_names:
+        encoding["token_type_ids"] = type_ids
+    return encoding, offsets
+
+
+def _encode_pair(tokenizer: Any, span: Span, sep: int) -> Tuple[Any, List[Tuple[int, int]]]:
+    """Encode one pair span; offsets are made relative to the span's text."""
+    text = span.text
+    marker = span[sep]
+    sep_start = marker.idx - span.start_char
+    sep_end = sep_start + len(marker.text)
+    first = text[:sep_start].rstrip()
+    second_start = len(text) - len(text[sep_end:].lstrip())
+    second = text[second_start:]
+    # Over-long pairs are cut as the XTREME recipe cuts them (longest text first), so the
+    # hypothesis is never lost to the end-truncation of over-long sequences.
+    enc = tokenizer(first, second, return_offsets_mapping=True, truncation="longest_first",
+                    max_length=tokenizer.model_max_length)
+    seq_ids = enc.sequence_ids()
+    offsets = [tuple(o) for o in enc["offset_mapping"]]
+    last_first = max((j for j, s in enumerate(seq_ids) if s == 0), default=0)
+    first_second = min((j for j, s in enumerate(seq_ids) if s == 1), default=len(seq_ids))
+    for j, seq in enumerate(seq_ids):
+        if seq == 1:
+            offsets[j] = (offsets[j][0] + second_start, offsets[j][1] + second_start)
+        elif seq is None and last_first < j < first_second:
+            # The separator wordpieces between the texts belong to the separator token.
+            offsets[j] = (sep_start, sep_end)
+    return enc, offsets

@@ -13,19 +13,12 @@ from typing import Dict, List
 
 import yaml
 
+from dlfa_spacy.tasks import TASK_NAMES as TASKS
+from dlfa_spacy.tasks import TASKS as TASK_TABLE
+
 ROOT = Path(__file__).resolve().parents[1]
-TASKS = ("ner", "pos", "xnli", "pawsx")
-COMPONENT = {"ner": "ner", "pos": "tagger", "xnli": "textcat", "pawsx": "textcat"}
-PAPER = {  # the paper's best layer (poster Table 1) and XTREME's epochs
-    "ner": (8, 10), "pos": (10, 10), "xnli": (11, 5), "pawsx": (6, 5),
-}
-# XTREME's test languages.
-LANGS = {
-    "ner": "ar he vi id jv ms tl eu ml ta te af nl en de el bn hi mr ur fa fr it pt es bg ru ja ka ko th sw yo my zh kk tr et fi hu",
-    "pos": "af ar bg de el en es et eu fa fi fr he hi hu id it ja kk ko mr nl pt ru ta te th tl tr ur vi yo zh",
-    "xnli": "ar bg de el en es fr hi ru sw th tr ur vi zh",
-    "pawsx": "de en es fr ja ko zh",
-}
+# Task facts (components, the paper's layers, XTREME's epochs and languages) come from
+# the one task table.
 SOURCES = {
     "ner": "assets/wikiann/AmazonPhotos.zip",
     "pos": "assets/ud/ud-treebanks-v2.7.tgz",
@@ -33,7 +26,7 @@ SOURCES = {
     "pawsx": "assets/pawsx/x-final.tar.gz",
 }
 DEMO_LAYER = {"ner": 2, "pos": 3, "xnli": 3, "pawsx": 2}
-DEMO_LANGS = {"ner": "en de es ru zh", "pos": "en de es ru zh", "xnli": "en de es ru", "pawsx": "en de es ru"}
+DEMO_LANGS = {"ner": "en,de,es,ru,zh", "pos": "en,de,es,ru,zh", "xnli": "en,de,es,ru", "pawsx": "en,de,es,ru"}
 
 ASSETS = [
     {"dest": "assets/wikiann/AmazonPhotos.zip",
@@ -60,8 +53,9 @@ def variables() -> Dict:
     out: Dict = {"gpu_id": -1, "transformer": "bert-base-multilingual-cased", "version": "0.1.0",
                  "pos_train_treebank": "en_ewt"}
     for task in TASKS:
-        out[f"{task}_layer"], out[f"{task}_epochs"] = PAPER[task]
-        out[f"{task}_langs"] = LANGS[task]
+        spec = TASK_TABLE[task]
+        out[f"{task}_layer"], out[f"{task}_epochs"] = spec.paper_layer, spec.epochs
+        out[f"{task}_langs"] = ",".join(spec.languages)
     out.update({"demo_transformer": "demo/encoder", "demo_epochs": 15, "demo_learn_rate": 0.001,
                 "demo_version": "0.1.0"})
     for task in TASKS:
@@ -75,12 +69,13 @@ def chain(task: str, demo: bool) -> List[Dict]:
     p = "demo-" if demo else ""
     v = "demo_" if demo else ""
     root = "demo/" if demo else ""
-    comp = COMPONENT[task]
+    comp = TASK_TABLE[task].component
     corpus, training, metrics = f"{root}corpus/{task}", f"{root}training/{task}", f"{root}metrics"
     packages = f"{root}packages"
     source = "assets/demo" if demo else SOURCES[task]
     treebank = "en_demo" if demo else "${vars.pos_train_treebank}"
-    prepare = (f"python -m dlfa_spacy prepare {task} {corpus} --source {source} --langs ${{vars.{v}{task}_langs}}"
+    sources = " ".join(f"--source {path}" for path in source.split())
+    prepare = (f"python -m dlfa_spacy prepare {task} {corpus} {sources} --langs ${{vars.{v}{task}_langs}}"
                + (f" --train-treebank {treebank}" if task == "pos" else ""))
     encoder = "${vars.demo_transformer}" if demo else "${vars.transformer}"
     epochs = "${vars.demo_epochs}" if demo else f"${{vars.{task}_epochs}}"

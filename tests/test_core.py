@@ -5,13 +5,11 @@ import numpy
 import pytest
 import spacy
 import torch
-from spacy.tokens import Doc
+from helpers import make_nlp
 from spacy.training import Example
 from thinc.api import SGD, Adam, fix_random_seed
 
-from dlfa_spacy.listener import FusionListener
-from dlfa_spacy.transformer import layer_key
-from pipelines import make_nlp
+from dlfa_spacy.layers import FusionListener, layer_key
 
 TRAIN = [
     ("Anna lives in Berlin .", [(0, 4, "PER"), (14, 20, "LOC")],
@@ -411,7 +409,7 @@ def test_all_empty_batch(tiny_bert):
 
 
 def test_unknown_encoder_layout_falls_back_to_hidden_states(tiny_bert, monkeypatch):
-    import dlfa_spacy.transformer as transformer_module
+    import dlfa_spacy.layers.layer_capture as transformer_module
 
     nlp = make_nlp(tiny_bert, {"tagger": 2})
     nlp.initialize(lambda: examples(nlp))

@@ -12,21 +12,19 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 from spacy.training import Example
 
-from dlfa_spacy.evaluation import (
+from dlfa_spacy.evaluate import evaluate_pipeline, fusion_layer, variant_name
+from dlfa_spacy.metrics import (
     average_scores,
     bio_tags,
     brier_score,
     classification_scores,
-    evaluate_pipeline,
     expected_calibration_error,
-    fusion_layer,
     negative_log_likelihood,
     ner_scores,
     ner_scores_from_tags,
     pos_accuracy,
     reliability_bins,
     tag_entities,
-    variant_name,
 )
 from dlfa_spacy.pairs import pair_doc
 
@@ -125,7 +123,10 @@ def test_tag_entities_edge_cases():
 
 
 def test_ner_f1_equals_seqeval_on_random_sequences():
-    from seqeval.metrics.sequence_labeling import get_entities, precision_recall_fscore_support
+    from seqeval.metrics.sequence_labeling import (
+        get_entities,
+        precision_recall_fscore_support,
+    )
 
     rng = random.Random(1234)
     tags = ["O", "O", "O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG"]

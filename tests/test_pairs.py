@@ -7,16 +7,14 @@ import numpy
 import pytest
 import spacy
 import torch
-from spacy.tokens import Doc
-from spacy_transformers.data_classes import HFObjects
-from spacy_transformers.span_getters import get_strided_spans
-
 from conftest import VOCAB_TEXTS, shared_data_dir
+from helpers import make_nlp
+from spacy_transformers.data_classes import HFObjects
+
 from dlfa_spacy import PAIR_SEPARATOR, pair_doc
+from dlfa_spacy.layers import DLFATransformerModel, layer_key, tokenize_spans
 from dlfa_spacy.localmodel import build_local_bert
 from dlfa_spacy.pairs import split_pair
-from dlfa_spacy.transformer import DLFATransformerModel, layer_key, tokenize_spans
-from pipelines import make_nlp
 
 # Pairs written for this project, in several scripts.
 OWN_PAIRS = [
@@ -137,7 +135,15 @@ def test_pairs_need_a_fast_tokenizer(pair_bert):
 
 def build_xlmr_like(path: Path, texts: List[str]):
     """A tiny XLM-R-style encoder: unigram pieces, `<s> A </s></s> B </s>`, no token types."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import (
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
     from transformers import XLMRobertaConfig, XLMRobertaModel, XLMRobertaTokenizerFast
 
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]

@@ -9,8 +9,8 @@ import spacy
 from spacy.tokens import DocBin
 from spacy.training import Example
 
-from dlfa_spacy.corpora import upos_as_tag
-from dlfa_spacy.prepare import find, prepare_task, unpack
+from dlfa_spacy.augmenters import upos_as_tag
+from dlfa_spacy.corpora.prepare import find, prepare_task, unpack
 
 DEMO = Path(__file__).resolve().parents[1] / "assets" / "demo"
 

@@ -4,16 +4,16 @@ import tarfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
-from .corpora import ConversionSummary, convert_files
+from ..tasks import TASK_NAMES, TASKS
+from .convert import ConversionSummary, convert_files
 
 
 @dataclass(frozen=True)
 class Layout:
     """Where one task's files sit inside its distribution (glob patterns, searched recursively)."""
 
-    format: str
     train: str
     dev: str
     test: str  # "{lang}" is replaced by the language code
@@ -25,14 +25,13 @@ class Layout:
 # English training data only; every language's test set is evaluated zero-shot. The same
 # patterns fit the full downloads and the bundled demo files, which mirror their layout.
 LAYOUTS: Dict[str, Layout] = {
-    "ner": Layout("wikiann", "en/train", "en/dev", "{lang}/test"),
-    "pos": Layout("ud", "{train_treebank}-ud-train.conllu", "{train_treebank}-ud-dev.conllu",
+    "ner": Layout("en/train", "en/dev", "{lang}/test"),
+    "pos": Layout("{train_treebank}-ud-train.conllu", "{train_treebank}-ud-dev.conllu",
                   "{lang}_*-ud-test.conllu", many_tests=True),
-    "xnli": Layout("xnli", "multinli_1.0_train.txt", "xnli.dev.tsv", "xnli.test.tsv",
+    "xnli": Layout("multinli_1.0_train.txt", "xnli.dev.tsv", "xnli.test.tsv",
                    dev_lang="en", test_lang=True),
-    "pawsx": Layout("pawsx", "en/train.tsv", "en/dev_2k.tsv", "{lang}/test_2k.tsv"),
+    "pawsx": Layout("en/train.tsv", "en/dev_2k.tsv", "{lang}/test_2k.tsv"),
 }
-TASKS = tuple(LAYOUTS)
 _ARCHIVES = (".zip", ".tar.gz", ".tgz", ".tar")
 
 
@@ -91,10 +90,14 @@ def prepare_task(
     langs: Sequence[str],
     train_treebank: str = "en_ewt",
     limit: Optional[int] = None,
+    on_file: Optional[Callable[[ConversionSummary], None]] = None,
 ) -> List[ConversionSummary]:
-    """Convert a task's English train/dev files and each language's test file into output_dir."""
+    """Convert a task's English train/dev files and each language's test file into output_dir.
+
+    on_file: called with each conversion's summary as soon as its file is written.
+    """
     if task not in LAYOUTS:
-        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASK_NAMES)}")
     if not langs:
         raise ValueError("no test languages given")
     layout = LAYOUTS[task]
@@ -109,7 +112,9 @@ def prepare_task(
     for lang in langs:
         files = find(roots, layout.test.format(lang=lang, **fill), many=layout.many_tests)
         jobs.append((files, output_dir / "test" / f"{lang}.spacy", lang if layout.test_lang else None, None))
-    return [
-        convert_files(layout.format, files, output, lang=lang, limit=job_limit)
-        for files, output, lang, job_limit in jobs
-    ]
+    summaries = []
+    for files, output, lang, job_limit in jobs:
+        summaries.append(convert_files(TASKS[task].format, files, output, lang=lang, limit=job_limit))
+        if on_file is not None:
+            on_file(summaries[-1])
+    return summaries

@@ -1,37 +1,25 @@
-"""AIF: attentional information fusion of the last layer with one lower layer, per wordpiece."""
-from typing import Callable, Dict, List, Optional, Tuple
+"""AIFFusion: the Thinc layer that replaces each doc's last layer by its AIF fusion with a lower layer.
+
+The weights are thinc params (so the lazily inferred width is saved with the pipeline);
+the maths is `aif.aif` in torch. This module pads the docs' wordpiece arrays into one
+batch, moves them between thinc and torch, and routes the gradients.
+"""
+from typing import Callable, List, Optional, Tuple
 
 import numpy
 import torch
-import torch.nn.functional as F
 from spacy_transformers.data_classes import TransformerData
-from thinc.api import Model, get_torch_default_device, glorot_uniform_init, torch2xp, xp2torch
+from thinc.api import (
+    Model,
+    get_torch_default_device,
+    glorot_uniform_init,
+    torch2xp,
+    xp2torch,
+)
 from transformers.file_utils import ModelOutput
 
-from .transformer import LayeredData, layer_key
-
-BN_MOMENTUM = 0.1
-BN_EPS = 1e-5
-BRANCHES = ("local", "global")
-# Per branch: conv1 (E -> E/r), BN, ReLU, conv2 (E/r -> E), BN. A kernel-1 Conv1d over
-# the channels is a per-token linear map, so W1/W2 are plain matrices.
-_SHAPES = {
-    "W1": ("nH", "nO"),
-    "b1": ("nH",),
-    "bn1_gamma": ("nH",),
-    "bn1_beta": ("nH",),
-    "bn1_mean": ("nH",),
-    "bn1_var": ("nH",),
-    "W2": ("nO", "nH"),
-    "b2": ("nO",),
-    "bn2_gamma": ("nO",),
-    "bn2_beta": ("nO",),
-    "bn2_mean": ("nO",),
-    "bn2_var": ("nO",),
-}
-PARAM_NAMES = [f"{branch}_{name}" for branch in BRANCHES for name in _SHAPES]
-# BatchNorm running statistics are saved with the pipeline but never optimised.
-STAT_NAMES = [name for name in PARAM_NAMES if name.endswith(("_mean", "_var"))]
+from .aif import PARAM_NAMES, SHAPES, STAT_NAMES, aif
+from .gradients import LayeredData, layer_key
 
 
 def AIFFusion(
@@ -64,7 +52,7 @@ def init(
     model.set_dim("nH", max(1, width // model.attrs["reduction"]))
     dims = {"nO": width, "nH": model.get_dim("nH")}
     for name in PARAM_NAMES:
-        shape = tuple(dims[d] for d in _SHAPES[name.split("_", 1)[1]])
+        shape = tuple(dims[d] for d in SHAPES[name.split("_", 1)[1]])
         if name.endswith(("_W1", "_W2")):
             value = glorot_uniform_init(model.ops, shape)
         elif name.endswith(("_gamma", "_var")):
@@ -72,56 +60,6 @@ def init(
         else:
             value = model.ops.alloc(shape, dtype="f")
         model.set_param(name, value)
-
-
-def aif(
-    lower: torch.Tensor,
-    last: torch.Tensor,
-    mask: torch.Tensor,
-    params: Dict[str, torch.Tensor],
-    training: bool,
-) -> torch.Tensor:
-    """Fuse (S, T, E) lower and last layers over the real tokens given by the (S, T) mask."""
-    rows, cols = mask.nonzero(as_tuple=True)
-    mixed = (lower + last) / 2
-    tokens = mixed[rows, cols]
-    # The global context is the mean over one sequence's real tokens only, so padding
-    # never changes it.
-    lengths = mask.sum(dim=1, keepdim=True).clamp(min=1).to(mixed.dtype)
-    pooled = (mixed * mask.unsqueeze(-1).to(mixed.dtype)).sum(dim=1) / lengths
-    global_ctx = _branch(pooled, params, "global", training)
-    local_ctx = _branch(tokens, params, "local", training)
-    gate = torch.sigmoid(global_ctx[rows] + local_ctx)
-    fused = lower[rows, cols] * gate + last[rows, cols] * (1 - gate)
-    out = torch.zeros_like(last)
-    out[rows, cols] = fused
-    return out
-
-
-def _branch(
-    x: torch.Tensor, params: Dict[str, torch.Tensor], branch: str, training: bool
-) -> torch.Tensor:
-    p = {name: params[f"{branch}_{name}"] for name in _SHAPES}
-    h = _batch_norm(F.linear(x, p["W1"], p["b1"]), p, "bn1", training)
-    return _batch_norm(F.linear(F.relu(h), p["W2"], p["b2"]), p, "bn2", training)
-
-
-def _batch_norm(
-    x: torch.Tensor, p: Dict[str, torch.Tensor], bn: str, training: bool
-) -> torch.Tensor:
-    # Batch statistics need two or more rows: a single sequence in a training batch
-    # is normalised with the running statistics instead (and does not update them).
-    use_batch = training and x.shape[0] > 1
-    return F.batch_norm(
-        x,
-        p[f"{bn}_mean"],
-        p[f"{bn}_var"],
-        p[f"{bn}_gamma"],
-        p[f"{bn}_beta"],
-        training=use_batch,
-        momentum=BN_MOMENTUM,
-        eps=BN_EPS,
-    )
 
 
 def forward(

@@ -10,7 +10,12 @@ from spacy_transformers.pipeline_component import Transformer
 from thinc.api import Model
 from transformers.file_utils import ModelOutput
 
-from .transformer import DLFATransformerModel, check_fusion_layer, layer_key, num_hidden_layers
+from .gradients import layer_key
+from .transformer_model import (
+    DLFATransformerModel,
+    check_fusion_layer,
+    num_hidden_layers,
+)
 
 
 class FusionListener(TransformerListener):

@@ -1,0 +1,19 @@
+"""The command line: `python -m dlfa_spacy COMMAND` or `dlfa-spacy COMMAND`, one module per command."""
+from typing import List, Optional
+
+from typer.main import get_command
+
+from ._util import COMMAND, app
+from .convert import convert_cli
+from .evaluate import evaluate_cli
+from .local_bert import local_bert_cli
+from .prepare import prepare_cli
+from .report import report_cli
+
+__all__ = ["app", "convert_cli", "evaluate_cli", "local_bert_cli", "main", "prepare_cli", "report_cli"]
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Run the command line interface."""
+    command = get_command(app)
+    command(args=argv, prog_name=COMMAND)

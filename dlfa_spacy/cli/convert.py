@@ -1,0 +1,44 @@
+"""`convert`: one benchmark file to a .spacy DocBin."""
+from pathlib import Path
+from typing import Optional
+
+from ..corpora import FORMATS, ConversionSummary, convert_file
+from ._util import Arg, Opt, app, input_errors, msg
+
+
+@app.command("convert")
+@input_errors
+def convert_cli(
+    # fmt: off
+    file_format: str = Arg(..., metavar="FORMAT", help=f"Format of the input: {', '.join(FORMATS)}"),
+    input_path: Path = Arg(..., help="Benchmark file to read (the published format or XTREME's)", dir_okay=False),
+    output_path: Path = Arg(..., help="The .spacy file to write", dir_okay=False),
+    lang: Optional[str] = Opt(None, "--lang", "-l", help="Language of the docs; files that hold several languages keep only this one's rows"),
+    limit: Optional[int] = Opt(None, "--limit", "-n", help="Stop after this many docs", min=1),
+    # fmt: on
+) -> None:
+    """Convert a WikiANN, UD, XNLI/MultiNLI or PAWS-X file to a .spacy DocBin.
+
+    The format variant (original release or XTREME's preprocessing) is recognised from
+    the content. A malformed line stops the conversion with the file, line, what was
+    found and what was expected; nothing is written then.
+    """
+    summary = convert_file(file_format, input_path, output_path, lang=lang, limit=limit)
+    print_summaries([summary])
+
+
+def print_summaries(summaries: "list[ConversionSummary]") -> None:
+    """One line per conversion, then a table of counts."""
+    for summary in summaries:
+        msg.good(str(summary))
+    rows = [
+        (s.output_path.name, s.variant, s.docs, s.tokens, s.skipped_rows, _language(s))
+        for s in summaries
+    ]
+    msg.table(rows, header=("output", "read as", "docs", "tokens", "skipped", "lang"), divider=True)
+
+
+def _language(summary: ConversionSummary) -> str:
+    if len(summary.languages) == 1:
+        return next(iter(summary.languages))
+    return f"{len(summary.languages)} languages" if summary.languages else "–"

@@ -1,0 +1,60 @@
+"""What the sentence-pair readers share: rows of (line, language, text, text, label) to pair Docs."""
+import warnings
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Optional, Sequence, Tuple
+
+from spacy.tokens import Doc
+
+from ..pairs import pair_doc
+from .lines import (
+    Line,
+    ReadStats,
+    blank_nlp,
+    non_blank,
+    read_lines,
+    set_lang,
+    split_fields,
+)
+
+PairRow = Tuple[int, Optional[str], str, str, str]  # line, language, premise, hypothesis, label
+
+
+def three_column_rows(path: Path, lines: Iterable[Line], expected: str) -> Iterator[PairRow]:
+    """Rows of a headerless `text<TAB>text<TAB>label` tsv (XTREME, XNLI-MT training data)."""
+    for lineno, text in lines:
+        first, second, label = split_fields(path, lineno, text, 3, expected)
+        yield lineno, None, first, second, label
+
+
+def pair_docs(
+    path: Path,
+    rows: Iterable[PairRow],
+    lang: Optional[str],
+    stats: ReadStats,
+    label_of: Callable[[Path, int, str], Optional[str]],
+    labels: Sequence[str],
+) -> Iterator[Doc]:
+    """Turn pair rows into pair Docs with exclusive cats, filtering by language."""
+    nlp = blank_nlp(lang)
+    if nlp.lang != (lang or "xx"):
+        warnings.warn(
+            f"spaCy cannot build a '{lang}' tokenizer here (no such language or a missing optional "
+            f"package); {path.name} is tokenized with the multi-language tokenizer instead."
+        )
+    for lineno, row_lang, first, second, raw_label in rows:
+        if lang and row_lang and row_lang != lang:
+            stats.other_languages[row_lang] += 1
+            continue
+        label = label_of(path, lineno, raw_label.strip())
+        if label is None:
+            stats.skipped["without gold label"] += 1
+            continue
+        doc = pair_doc(nlp, first, second)
+        doc.cats = {name: float(name == label) for name in labels}
+        yield set_lang(doc, row_lang or lang)
+
+
+def first_line(path: Path, progress: bool) -> Tuple[Iterator[Line], Optional[Line]]:
+    """The non-blank lines of a pair file, and the first of them (None for an empty file)."""
+    lines = non_blank(read_lines(path, progress))
+    return lines, next(lines, None)

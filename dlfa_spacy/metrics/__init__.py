@@ -1,0 +1,26 @@
+"""Pure metrics, apart from running any pipeline: token tagging, classification, averages."""
+from .averages import average_scores
+from .classification import (
+    N_BINS,
+    brier_score,
+    classification_scores,
+    expected_calibration_error,
+    gold_category,
+    negative_log_likelihood,
+    reliability_bins,
+)
+from .tagging import (
+    bio_tags,
+    check_aligned,
+    ner_scores,
+    ner_scores_from_tags,
+    pos_accuracy,
+    prf,
+    tag_entities,
+)
+
+__all__ = [
+    "N_BINS", "average_scores", "bio_tags", "brier_score", "check_aligned", "classification_scores",
+    "expected_calibration_error", "gold_category", "ner_scores", "ner_scores_from_tags",
+    "negative_log_likelihood", "pos_accuracy", "prf", "reliability_bins", "tag_entities",
+]

@@ -1,0 +1,90 @@
+"""Reading the metrics JSON files that `evaluate` writes, with checks that name the file."""
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+from ..tasks import TASKS
+
+REQUIRED_KEYS = ("task", "languages", "average", "average_without_en")
+
+
+Metrics = Dict[str, Any]
+
+
+def is_number(value: Any) -> bool:
+    """Whether a JSON value is a finite number (bools are not)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _layer_of(data: Mapping[str, Any], path: Path) -> Optional[int]:
+    """The fusion layer of a metrics file: its "layer", else the k of a "DLFA-k" variant."""
+    layer = data.get("layer")
+    if layer is None:
+        match = re.fullmatch(r"DLFA-(\d+)", str(data.get("variant", "")))
+        return int(match.group(1)) if match else None
+    if isinstance(layer, bool) or not isinstance(layer, int):
+        raise ValueError(f"{path}: \"layer\" must be an integer or null, got {layer!r}")
+    return layer
+
+
+def _check_reliability(bins: Any, where: str) -> None:
+    """Raise ValueError unless `bins` is a list of reliability bins."""
+    keys = ("lower", "upper", "count", "accuracy", "confidence")
+    if not isinstance(bins, list) or not all(isinstance(b, dict) for b in bins):
+        raise ValueError(f"{where}: \"reliability\" must be a list of bins")
+    for b in bins:
+        missing = [k for k in keys if k not in b]
+        if missing:
+            raise ValueError(f"{where}: a reliability bin has no {missing}")
+
+
+def load_metrics(path: Union[str, Path]) -> Metrics:
+    """Read and validate one metrics JSON file; raise ValueError naming the file and problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"Metrics file {path} does not exist")
+    try:
+        data = json.loads(path.read_text(encoding="utf8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"Metrics file {path} is not valid JSON: {err}") from err
+    if not isinstance(data, dict):
+        raise ValueError(f"Metrics file {path} must hold a JSON object")
+    missing = [k for k in REQUIRED_KEYS if k not in data]
+    if missing:
+        raise ValueError(f"Metrics file {path} lacks the required keys {missing}")
+    if data["task"] not in TASKS:
+        raise ValueError(f"Metrics file {path}: unknown task {data['task']!r}; expected one of {list(TASKS)}")
+    languages = data["languages"]
+    if not isinstance(languages, dict) or not languages:
+        raise ValueError(f"Metrics file {path}: \"languages\" must be a non-empty object")
+    for lang, scores in languages.items():
+        if not isinstance(scores, dict) or not is_number(scores.get("score")):
+            raise ValueError(f"Metrics file {path}: language {lang!r} has no numeric \"score\"")
+        if "reliability" in scores:
+            _check_reliability(scores["reliability"], f"Metrics file {path}, language {lang!r}")
+    if not is_number(data["average"]):
+        raise ValueError(f"Metrics file {path}: \"average\" must be a number")
+    if data["average_without_en"] is not None and not is_number(data["average_without_en"]):
+        raise ValueError(f"Metrics file {path}: \"average_without_en\" must be a number or null")
+    layer = _layer_of(data, path)
+    variant = data.get("variant") or ("baseline" if layer is None else f"DLFA-{layer}")
+    return {**data, "path": path, "layer": layer, "variant": str(variant)}
+
+
+def load_all(paths: Sequence[Union[str, Path]]) -> List[Metrics]:
+    """Load every metrics file; raise ValueError if two describe the same task and variant."""
+    if not paths:
+        raise ValueError("No metrics files given")
+    loaded = [load_metrics(p) for p in paths]
+    seen: Dict[Tuple[str, str], Path] = {}
+    for m in loaded:
+        key = (m["task"], m["variant"])
+        if key in seen:
+            raise ValueError(
+                f"Metrics files {seen[key]} and {m['path']} both hold task {key[0]!r} "
+                f"of variant {key[1]!r}"
+            )
+        seen[key] = m["path"]
+    return loaded

@@ -1,0 +1,120 @@
+"""PNG plots of metrics, drawn with matplotlib's Agg canvas (the `report` extra).
+
+matplotlib is imported only when a plot is drawn, so that `import dlfa_spacy` and
+loading a pipeline never need it.
+"""
+import math
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+from .metrics_files import Metrics
+
+
+def _figure(width: float, height: float):
+    """A matplotlib Figure drawn by the Agg canvas (no pyplot, no global backend change)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def plot_languages(group: Sequence[Metrics], title: str, path: Path) -> None:
+    """Grouped bars: per language, the score of every variant of one task."""
+    langs = sorted({lang for m in group for lang in m["languages"]})
+    fig = _figure(max(6.0, 0.6 * len(langs) + 2), 3.5)
+    ax = fig.add_subplot()
+    width = 0.8 / len(group)
+    for i, m in enumerate(group):
+        xs = [j + (i - (len(group) - 1) / 2) * width for j in range(len(langs))]
+        ys = [100 * m["languages"][l]["score"] if l in m["languages"] else 0.0 for l in langs]
+        ax.bar(xs, ys, width=width, label=m["variant"])
+    ax.set_xticks(range(len(langs)))
+    ax.set_xticklabels(langs)
+    ax.set_ylabel("score (%)")
+    ax.set_title(f"{title}: per-language zero-shot scores")
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+
+
+def pooled_reliability(m: Metrics) -> Optional[List[Dict[str, Any]]]:
+    """Reliability bins pooled over languages (count-weighted), or None if there are none."""
+    pooled: Optional[List[Dict[str, Any]]] = None
+    for scores in m["languages"].values():
+        bins = scores.get("reliability")
+        if not bins:
+            continue
+        if pooled is None:
+            pooled = [{"lower": b["lower"], "upper": b["upper"], "count": 0, "acc": 0.0, "conf": 0.0} for b in bins]
+        if len(bins) != len(pooled):
+            raise ValueError(f"Metrics file {m['path']}: languages use different reliability bins")
+        for p, b in zip(pooled, bins):
+            if b["count"]:
+                p["count"] += b["count"]
+                p["acc"] += b["count"] * b["accuracy"]
+                p["conf"] += b["count"] * b["confidence"]
+    if pooled is None:
+        return None
+    return [
+        {
+            "lower": p["lower"], "upper": p["upper"], "count": p["count"],
+            "accuracy": p["acc"] / p["count"] if p["count"] else None,
+            "confidence": p["conf"] / p["count"] if p["count"] else None,
+        }
+        for p in pooled
+    ]
+
+
+def plot_reliability(group: Sequence[Metrics], title: str, path: Path) -> bool:
+    """Reliability diagrams (one panel per variant); return False if no data to draw."""
+    panels = [(m, pooled_reliability(m)) for m in group]
+    panels = [(m, bins) for m, bins in panels if bins]
+    if not panels:
+        return False
+    fig = _figure(3.2 * len(panels), 3.4)
+    for i, (m, bins) in enumerate(panels):
+        ax = fig.add_subplot(1, len(panels), i + 1)
+        full = [b for b in bins if b["count"]]
+        centers = [(b["lower"] + b["upper"]) / 2 for b in full]
+        widths = [b["upper"] - b["lower"] for b in full]
+        ax.bar(centers, [b["accuracy"] for b in full], width=widths, edgecolor="black", label="accuracy")
+        ax.plot([b["confidence"] for b in full], [b["accuracy"] for b in full], "o", color="tab:red",
+                markersize=3, label="(confidence, accuracy)")
+        ax.plot([0, 1], [0, 1], "--", color="gray")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("confidence")
+        ax.set_ylabel("accuracy")
+        ax.set_title(f"{title} {m['variant']}", fontsize="medium")
+        if i == 0:
+            ax.legend(fontsize="x-small", loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    return True
+
+
+def plot_layer_heatmap(group: Sequence[Metrics], title: str, path: Path) -> None:
+    """Heatmap of the scores of the DLFA variants: fusion layers x languages."""
+    rows = [m for m in group if m["layer"] is not None]
+    langs = sorted({lang for m in rows for lang in m["languages"]})
+    values = [[100 * m["languages"][l]["score"] if l in m["languages"] else math.nan for l in langs] for m in rows]
+    fig = _figure(max(5.0, 0.7 * len(langs) + 2), max(2.5, 0.45 * len(rows) + 1.5))
+    ax = fig.add_subplot()
+    image = ax.imshow(values, aspect="auto", cmap="viridis")
+    ax.set_xticks(range(len(langs)))
+    ax.set_xticklabels(langs)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([f"k={m['layer']}" for m in rows])
+    low, high = image.get_clim()
+    for r, row in enumerate(values):
+        for c, v in enumerate(row):
+            if not math.isnan(v):
+                # Dark text on the bright (high) end of viridis, white on the dark end.
+                color = "black" if v > (low + high) / 2 else "white"
+                ax.text(c, r, f"{v:.1f}", ha="center", va="center", color=color, fontsize="x-small")
+    ax.set_title(f"{title}: score (%) by fusion layer k")
+    fig.colorbar(image, ax=ax)
+    fig.tight_layout()
+    fig.savefig(path, format="png")

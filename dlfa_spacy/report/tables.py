@@ -1,0 +1,126 @@
+"""Markdown tables of metrics: main results, per language, calibration and the D_k table."""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from ..tasks import TASKS
+from .metrics_files import Metrics, is_number
+
+MISSING = "–"  # shown where a variant has no metrics for a task
+
+
+def pct(value: Optional[float]) -> str:
+    """A score in [0, 1] as a percentage with 2 decimals, or the missing mark."""
+    return MISSING if value is None else f"{100 * value:.2f}"
+
+
+def pct_diff(value: Optional[float], reference: Optional[float]) -> str:
+    """value - reference in percentage points with a sign, or the missing mark."""
+    if value is None or reference is None:
+        return MISSING
+    points = round(100 * (value - reference), 2)
+    return f"{points + 0.0:+.2f}"  # + 0.0 turns -0.0 into 0.0
+
+
+def variant_key(m: Metrics) -> Tuple[int, float, str]:
+    """Sort key: baseline first, then DLFA by layer, then anything else by name."""
+    if m["variant"] == "baseline":
+        return (0, 0, "")
+    if m["layer"] is not None:
+        return (1, m["layer"], m["variant"])
+    return (2, 0, m["variant"])
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> List[str]:
+    """Markdown table lines; the first column left-aligned, the rest right-aligned."""
+    lines = ["| " + " | ".join(header) + " |"]
+    lines.append("|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|")
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def by_task(metrics: Sequence[Metrics]) -> Dict[str, List[Metrics]]:
+    """Metrics grouped by task in paper order, each group sorted by variant."""
+    groups = {task: sorted((m for m in metrics if m["task"] == task), key=variant_key) for task in TASKS}
+    return {task: group for task, group in groups.items() if group}
+
+
+def main_table(metrics: Sequence[Metrics]) -> List[str]:
+    """Rows = variants; columns = each task's average and average without English."""
+    variants = []
+    for m in sorted(metrics, key=variant_key):
+        if m["variant"] not in variants:
+            variants.append(m["variant"])
+    cell = {(m["variant"], m["task"]): m for m in metrics}
+    header = ["Model"]
+    for title in (t.title for t in TASKS.values()):
+        header += [title, f"{title} w/o en"]
+    rows = []
+    for variant in variants:
+        row = [variant]
+        for task in TASKS:
+            m = cell.get((variant, task))
+            row += [pct(m["average"]), pct(m["average_without_en"])] if m else [MISSING, MISSING]
+        rows.append(row)
+    return _table(header, rows)
+
+
+def language_table(group: Sequence[Metrics]) -> List[str]:
+    """Per-language scores of each variant of one task, and each DLFA variant minus baseline."""
+    baseline = next((m for m in group if m["variant"] == "baseline"), None)
+    others = [m for m in group if m is not baseline]
+    langs = sorted({lang for m in group for lang in m["languages"]})
+    header = ["Language"] + [m["variant"] for m in group]
+    if baseline is not None:
+        header += [f"{m['variant']} − baseline" for m in others]
+
+    def score(m: Metrics, lang: str) -> Optional[float]:
+        entry = m["languages"].get(lang)
+        return None if entry is None else entry["score"]
+
+    def row(name: str, value) -> List[str]:
+        cells = [name] + [pct(value(m)) for m in group]
+        if baseline is not None:
+            cells += [pct_diff(value(m), value(baseline)) for m in others]
+        return cells
+
+    rows = [row(lang, lambda m, lang=lang: score(m, lang)) for lang in langs]
+    rows.append(row("**average**", lambda m: m["average"]))
+    rows.append(row("**w/o en**", lambda m: m["average_without_en"]))
+    return _table(header, rows)
+
+
+def _mean_of(m: Metrics, key: str) -> Optional[float]:
+    """Mean of a per-language value over the languages that have it, or None."""
+    values = [v[key] for v in m["languages"].values() if is_number(v.get(key))]
+    return sum(values) / len(values) if values else None
+
+
+def calibration_table(group: Sequence[Metrics]) -> List[str]:
+    """Mean over languages of ECE (%), NLL and Brier score of each variant."""
+    rows = []
+    for m in group:
+        ece, nll, brier = (_mean_of(m, k) for k in ("ece", "nll", "brier"))
+        rows.append([
+            m["variant"], pct(ece),
+            MISSING if nll is None else f"{nll:.4f}",
+            MISSING if brier is None else f"{brier:.4f}",
+        ])
+    return _table(["Model", "ECE (%)", "NLL", "Brier"], rows)
+
+
+def layer_table(group: Sequence[Metrics]) -> List[str]:
+    """The D_k table: average score per fusion layer k and its difference to baseline."""
+    baseline = next((m for m in group if m["variant"] == "baseline"), None)
+    rows = []
+    for m in (m for m in group if m["layer"] is not None):
+        ref = baseline or {"average": None, "average_without_en": None}
+        rows.append([
+            f"D_{m['layer']}", pct(m["average"]), pct(m["average_without_en"]),
+            pct_diff(m["average"], ref["average"]),
+            pct_diff(m["average_without_en"], ref["average_without_en"]),
+        ])
+    return _table(["k", "average", "w/o en", "Δ average", "Δ w/o en"], rows)
+
+
+def fusion_layers(group: Sequence[Metrics]) -> List[int]:
+    """The distinct fusion layers among one task's variants."""
+    return sorted({m["layer"] for m in group if m["layer"] is not None})

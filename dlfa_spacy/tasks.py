@@ -1,0 +1,76 @@
+"""The task table: every fact about the four benchmarks that code elsewhere needs, in one place.
+
+The paper's numbers are from its poster Table 1 (mBERT, English training only, XTREME
+protocol); the epochs and test languages are XTREME's.
+"""
+from dataclasses import dataclass
+from typing import Dict, Optional, Tuple
+
+WIKIANN_LABELS = ("LOC", "ORG", "PER")
+UPOS_TAGS = (
+    "ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM",
+    "PART", "PRON", "PROPN", "PUNCT", "SCONJ", "SYM", "VERB", "X",
+)
+XNLI_LABELS = ("entailment", "neutral", "contradiction")
+PAWSX_LABELS = ("paraphrase", "not_paraphrase")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One benchmark task: its data, its spaCy component, its metric and the paper's result."""
+
+    name: str  # key used on the command line and in file names
+    title: str  # column title in reports
+    format: str  # the corpora reader of its data
+    component: str  # the pipeline component that predicts it
+    labels: Tuple[str, ...]
+    metric: str  # the headline key in evaluate's per-language metrics
+    metric_name: str  # what the headline number is, in words
+    paper_layer: int  # the paper's best fusion layer k for mBERT
+    paper_baseline: float  # the paper's mBERT baseline, in %
+    paper_dlfa: float  # the paper's DLFA score at paper_layer, in %
+    epochs: int  # XTREME's training epochs
+    languages: Tuple[str, ...]  # XTREME's test languages
+
+    @property
+    def is_classification(self) -> bool:
+        """Whether the task classifies whole sentence pairs (textcat) rather than tokens."""
+        return self.component == "textcat"
+
+
+def _langs(text: str) -> Tuple[str, ...]:
+    return tuple(text.split())
+
+
+# In the paper's column order.
+TASKS: Dict[str, Task] = {
+    task.name: task
+    for task in (
+        Task("xnli", "XNLI", "xnli", "textcat", XNLI_LABELS, "accuracy", "accuracy",
+             11, 65.40, 66.91, 5, _langs("ar bg de el en es fr hi ru sw th tr ur vi zh")),
+        Task("pawsx", "PAWS-X", "pawsx", "textcat", PAWSX_LABELS, "accuracy", "accuracy",
+             6, 81.94, 84.37, 5, _langs("de en es fr ja ko zh")),
+        Task("ner", "NER", "wikiann", "ner", WIKIANN_LABELS, "f1", "entity F1",
+             8, 62.17, 63.34, 10,
+             _langs("ar he vi id jv ms tl eu ml ta te af nl en de el bn hi mr ur fa fr it pt es "
+                    "bg ru ja ka ko th sw yo my zh kk tr et fi hu")),
+        Task("pos", "POS", "ud", "tagger", UPOS_TAGS, "accuracy", "UPOS accuracy",
+             10, 70.28, 71.81, 10,
+             _langs("af ar bg de el en es et eu fa fi fr he hi hu id it ja kk ko mr nl pt ru ta "
+                    "te th tl tr ur vi yo zh")),
+    )
+}
+TASK_NAMES = tuple(TASKS)
+
+
+def get_task(name: str) -> Task:
+    """The task called `name`; a ValueError lists the known ones otherwise."""
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise ValueError(f"unknown task {name!r}; expected one of {', '.join(TASK_NAMES)}") from None
+
+
+def task_of_format(fmt: str) -> Optional[Task]:
+    """The task whose data is in reader format `fmt`, if any."""
+    return next((task for task in TASKS.values() if task.format == fmt), None)

@@ -1,0 +1,158 @@
+"""The typer command line: help text everywhere, summaries at the end, clear errors without tracebacks."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import spacy
+from spacy.tokens import Doc, DocBin, Span
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from dlfa_spacy.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "data" / "corpora"
+COMMANDS = {"convert", "prepare", "evaluate", "report", "local-bert"}
+
+
+def run_module(*args: str) -> subprocess.CompletedProcess:
+    """`python -m dlfa_spacy ARGS` in a new process, from the repository."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    return subprocess.run([sys.executable, "-m", "dlfa_spacy", *args], capture_output=True, text=True,
+                          cwd=REPO, env=env, timeout=300)
+
+
+def test_every_parameter_of_every_command_has_help():
+    group = get_command(app)
+    assert set(group.commands) == COMMANDS
+    missing = []
+    for name, command in group.commands.items():
+        assert command.help and command.help.strip(), name
+        for param in command.params:
+            if not (getattr(param, "help", None) or "").strip():
+                missing.append(f"{name} {param.name}")
+    assert missing == []
+
+
+def test_options_follow_spacy_names():
+    group = get_command(app)
+    opts = {name: {o for p in cmd.params if p.param_type_name == "option" for o in p.opts}
+            for name, cmd in group.commands.items()}
+    assert {"--gpu-id", "-g", "--output", "-o", "--batch-size", "--task"} <= opts["evaluate"]
+    assert {"--output", "-o"} <= opts["report"]
+
+
+def ner_folder(root: Path) -> Path:
+    """An entity ruler named "ner" with exactly known predictions, and gold test sets for de and fr."""
+    nlp = spacy.blank("xx")
+    ruler = nlp.add_pipe("entity_ruler", name="ner")
+    ruler.add_patterns([{"label": "PER", "pattern": "Anna"}, {"label": "LOC", "pattern": "Berlin"},
+                        {"label": "PER", "pattern": "Paris"}])
+    nlp.to_disk(root / "model")
+    gold = {
+        # de: 2 of 4 gold entities found, no false positive -> F1 2/3
+        "de": [(["Anna", "wohnt", "in", "Berlin", "."], [("PER", 0, 1), ("LOC", 3, 4)]),
+               (["Bob", "trifft", "Carl", "."], [("PER", 0, 1), ("PER", 2, 3)])],
+        # fr: Paris is predicted PER, gold LOC -> P = R = F1 = 1/2
+        "fr": [(["Berlin", "et", "Paris"], [("LOC", 0, 1), ("LOC", 2, 3)])],
+    }
+    for lang, items in gold.items():
+        docs = []
+        for words, ents in items:
+            doc = Doc(nlp.vocab, words=words)
+            doc.ents = [Span(doc, s, e, label=label) for label, s, e in ents]
+            docs.append(doc)
+        (root / "test").mkdir(exist_ok=True)
+        DocBin(docs=docs).to_disk(root / "test" / f"{lang}.spacy")
+    return root
+
+
+def test_evaluate_prints_a_per_language_table(tmp_path):
+    root = ner_folder(tmp_path)
+    out = tmp_path / "metrics" / "ner.json"
+    result = run_module("evaluate", str(root / "model"), str(root / "test"), "--task", "ner",
+                        "--output", str(out), "--batch-size", "1")
+    assert result.returncode == 0, result.stderr
+    lines = [line.split() for line in result.stdout.splitlines()]
+    assert ["de", "2", "66.67"] in lines
+    assert ["fr", "1", "50.00"] in lines
+    assert ["average", "58.33"] in lines
+    assert ["w/o", "en", "58.33"] in lines
+    assert out.is_file() and f"Saved metrics to {out}" in " ".join(result.stdout.split())
+
+
+def test_bad_input_is_one_line_without_traceback(tmp_path):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("premise\thypothesis\tentailment\nonly two\tfields\n", encoding="utf8")
+    result = run_module("convert", "xnli", str(bad), str(tmp_path / "out.spacy"))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    # wasabi wraps long messages; the words are what matter
+    assert f"{bad}, line 2: found 2 tab-separated field(s)" in " ".join(result.stdout.split())
+    assert not (tmp_path / "out.spacy").exists()
+
+
+def test_missing_argument_exits_non_zero_with_usage():
+    result = CliRunner().invoke(app, ["evaluate", "model-only"])
+    assert result.exit_code == 2
+    assert "Usage:" in result.output
+
+
+def test_convert_summary_and_xtreme_file_name_language(tmp_path):
+    source = tmp_path / "test-de.tsv"
+    source.write_bytes((FIXTURES / "udpos_xtreme.tsv").read_bytes())
+    out = tmp_path / "de.spacy"
+    result = CliRunner().invoke(app, ["convert", "ud", str(source), str(out)])
+    assert result.exit_code == 0, result.output
+    assert "lang de" in result.output and "XTREME token<TAB>UPOS" in result.output
+    docs = list(DocBin().from_disk(out).get_docs(spacy.blank("xx").vocab))
+    assert docs and {doc.user_data.get("lang") for doc in docs} == {"de"}
+
+
+def test_prepare_reports_each_file_then_a_table(tmp_path):
+    out = tmp_path / "corpus"
+    result = CliRunner().invoke(app, ["prepare", "pawsx", str(out), "--source", str(REPO / "assets" / "demo" / "pawsx"),
+                                      "--langs", "de,es"])
+    assert result.exit_code == 0, result.output
+    for name in ("train.spacy", "dev.spacy", "de.spacy", "es.spacy"):
+        assert f"{name}: " in result.output or f"/{name}" in result.output
+    assert sorted(p.name for p in (out / "test").iterdir()) == ["de.spacy", "es.spacy"]
+    # the closing table has one row per written file
+    assert sum(line.startswith(("train.spacy", "dev.spacy", "de.spacy", "es.spacy"))
+               for line in result.output.splitlines()) == 4
+
+
+def test_report_prints_the_main_table(tmp_path):
+    root = ner_folder(tmp_path)
+    metrics = tmp_path / "ner-baseline.json"
+    assert CliRunner().invoke(app, ["evaluate", str(root / "model"), str(root / "test"), "-t", "ner",
+                                    "-o", str(metrics)]).exit_code == 0
+    result = CliRunner().invoke(app, ["report", str(metrics), "-o", str(tmp_path / "reports")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "reports" / "results.md").is_file()
+    row = next(line for line in result.output.splitlines() if line.startswith("| baseline"))
+    assert row.split("|")[6:8] == [" 58.33 ", " 58.33 "]  # NER average and w/o en
+
+
+def test_import_and_load_do_not_need_matplotlib(tmp_path):
+    nlp = spacy.blank("xx")
+    nlp.add_pipe("sentencizer")
+    nlp.to_disk(tmp_path / "p")
+    code = ("import sys, spacy, dlfa_spacy, dlfa_spacy.architectures, dlfa_spacy.corpora, dlfa_spacy.evaluate; "
+            f"spacy.load({str(tmp_path / 'p')!r}); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_matplotlib_is_only_an_extra():
+    import configparser
+
+    cfg = configparser.ConfigParser()
+    cfg.read(REPO / "setup.cfg")
+    requires = cfg["options"]["install_requires"]
+    assert "matplotlib" not in requires
+    assert "matplotlib" in cfg["options.extras_require"]["report"]
+    assert "matplotlib" in cfg["options.extras_require"]["project"]
