@@ -1,13 +1,15 @@
 """Sentence pairs: one Doc per (premise, hypothesis), and its encoding as tokenizer(premise, hypothesis)."""
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.util import registry
 
-# The token that separates the two texts of a pair doc. spaCy's tokenizer never
-# produces it from raw text (it splits "[SEP]" into three tokens), so a token with
-# exactly this text marks a pair built by `pair_doc`.
+# The token that separates the two texts of a pair doc. spaCy's default tokenizer splits
+# "[SEP]" into three tokens, so a token with exactly this text marks a pair: one built
+# by `pair_doc`, or raw text tokenized by a pipeline with `keep_pair_separator`.
 PAIR_SEPARATOR = "[SEP]"
 
 
@@ -22,6 +24,27 @@ def pair_doc(nlp: Language, premise: str, hypothesis: str) -> Doc:
     if len(second):
         spaces[-1] = False
     return Doc(nlp.vocab, words=words, spaces=spaces)
+
+
+def keep_pair_separator(nlp: Language) -> Language:
+    """Make nlp's tokenizer keep the pair separator as one token, so raw pair texts stay pairs."""
+    # spaCy's corpus reader re-tokenizes every reference text with nlp.make_doc, and
+    # spacy evaluate does too: without this special case "[SEP]" becomes "[", "SEP", "]"
+    # and the encoder sees one text instead of a pair.
+    if not hasattr(nlp.tokenizer, "add_special_case"):
+        raise ValueError(
+            f"dlfa_spacy.keep_pair_separator.v1 needs a tokenizer with special cases; "
+            f"{type(nlp.tokenizer).__name__} of language '{nlp.lang}' has none. Use a "
+            "spaCy rule-based tokenizer (lang = \"xx\" is what the pair configs use)."
+        )
+    nlp.tokenizer.add_special_case(PAIR_SEPARATOR, [{ORTH: PAIR_SEPARATOR}])
+    return nlp
+
+
+@registry.callbacks("dlfa_spacy.keep_pair_separator.v1")
+def create_keep_pair_separator() -> Callable[[Language], Language]:
+    """[nlp] after_creation callback: the tokenizer keeps the pair separator as one token."""
+    return keep_pair_separator
 
 
 def find_separator(span: Span, text: Optional[str] = None) -> Optional[int]:

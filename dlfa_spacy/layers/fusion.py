@@ -6,16 +6,17 @@ batch, moves them between thinc and torch, and routes the gradients.
 """
 from typing import Callable, List, Optional, Tuple
 
-import numpy
 import torch
 from spacy_transformers.data_classes import TransformerData
 from thinc.api import (
     Model,
+    Ops,
     get_torch_default_device,
     glorot_uniform_init,
     torch2xp,
     xp2torch,
 )
+from thinc.types import Ints2d
 from transformers.file_utils import ModelOutput
 
 from .aif import PARAM_NAMES, SHAPES, STAT_NAMES, aif
@@ -88,7 +89,7 @@ def forward(
     device = get_torch_default_device()
     last = xp2torch(_pad_concat(model.ops, lasts, length, dtype), requires_grad=is_train, device=device)
     lower = xp2torch(_pad_concat(model.ops, lowers, length, dtype), requires_grad=is_train, device=device)
-    mask = torch.as_tensor(_pad_concat_mask(masks, length), device=device)
+    mask = xp2torch(_pad_concat_mask(model.ops, masks, length), device=device)
     weights = {
         name: xp2torch(model.get_param(name), device=device, requires_grad=is_train and name not in STAT_NAMES)
         for name in PARAM_NAMES
@@ -166,11 +167,14 @@ def _pad_concat(ops, arrays: List, length: int, dtype):
     return out
 
 
-def _pad_concat_mask(masks: List, length: int) -> numpy.ndarray:
-    out = numpy.zeros((sum(m.shape[0] for m in masks), length), dtype=bool)
+def _pad_concat_mask(ops: Ops, masks: List, length: int) -> Ints2d:
+    """The (sum n_i, length) 0/1 mask of real wordpieces, on the model's device."""
+    out = ops.xp.zeros((sum(m.shape[0] for m in masks), length), dtype="int32")
     start = 0
     for m in masks:
-        m = numpy.asarray(m)
+        # Tokenizer masks are host arrays, those of TransformerData.zeros device arrays:
+        # ops.asarray puts either where the model's arrays are, with no implicit copy.
+        m = ops.asarray(m)
         out[start : start + m.shape[0], : m.shape[1]] = m > 0
         start += m.shape[0]
     return out
