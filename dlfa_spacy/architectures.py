@@ -4,11 +4,14 @@ from typing import Callable, List, Optional
 from spacy.tokens import Doc
 from spacy.util import registry
 from spacy_transformers.data_classes import FullTransformerBatch
-from spacy_transformers.layers import trfs2arrays
-from thinc.api import Model, chain, reduce_mean
+from thinc.api import Model
 from thinc.types import Floats2d, Ragged
 
-from .layers import AIFFusion, DLFATransformerModel, FusionListener
+from .layers import DLFATransformerModel, FusionListener
+from .layers.dlfa_tok2vec import check_dlfa_settings, dlfa_tok2vec, inline_transformer
+
+# thinc resolves a promise given as a default, so `spacy init fill-config` writes it out.
+DEFAULT_POOLING = {"@layers": "reduce_mean.v1"}
 
 
 @registry.architectures("dlfa_spacy.TransformerModel.v1")
@@ -35,27 +38,30 @@ def transformer_model_v1(
 def dlfa_v1(
     layer: Optional[int],
     reduction: int = 4,
-    pooling: Optional[Model[Ragged, Floats2d]] = {"@layers": "reduce_mean.v1"},  # type: ignore[assignment]
+    pooling: Optional[Model[Ragged, Floats2d]] = DEFAULT_POOLING,  # type: ignore[assignment]
     grad_factor: float = 1.0,
     upstream: str = "*",
 ) -> Model[List[Doc], List[Floats2d]]:
     """Token vectors from the AIF fusion of the transformer's last layer with lower layer `layer` (null: last layer only)."""
-    if layer is not None and (isinstance(layer, bool) or not isinstance(layer, int) or layer < 1):
-        raise ValueError(
-            f"DLFA.v1: `layer` must be an integer in 1..N-1 for an encoder with N layers "
-            f"(1..11 for mBERT), or null for no fusion; got {layer!r}"
-        )
-    if isinstance(reduction, bool) or not isinstance(reduction, int) or reduction < 1:
-        raise ValueError(f"DLFA.v1: `reduction` must be a positive integer, got {reduction!r}")
-    listener = FusionListener(upstream_name=upstream, layer=layer)
-    # thinc resolves the config default into a layer; a direct Python call without
-    # `pooling` gets the dict itself, and configs filled by dlfa-spacy 0.1 say null.
-    pool = pooling if isinstance(pooling, Model) else reduce_mean()
-    if layer is None:
-        model = chain(listener, trfs2arrays(pool, grad_factor))
-    else:
-        # grad_factor scales what reaches the encoder, not the fusion weights' own
-        # gradients, so it is applied inside the fusion layer.
-        model = chain(listener, AIFFusion(layer, reduction, grad_factor), trfs2arrays(pool, 1.0))
-    model.set_ref("listener", listener)
-    return model
+    check_dlfa_settings(layer, reduction)
+    return dlfa_tok2vec(FusionListener(upstream_name=upstream, layer=layer), layer, reduction, pooling, grad_factor)
+
+
+@registry.architectures("dlfa_spacy.Tok2VecTransformer.v1")
+def tok2vec_transformer_v1(
+    name: str,
+    get_spans: Callable,
+    layer: Optional[int],
+    tokenizer_config: dict = {"use_fast": True},
+    transformer_config: dict = {},
+    mixed_precision: bool = False,
+    grad_scaler_config: dict = {},
+    reduction: int = 4,
+    pooling: Optional[Model[Ragged, Floats2d]] = DEFAULT_POOLING,  # type: ignore[assignment]
+    grad_factor: float = 1.0,
+) -> Model[List[Doc], List[Floats2d]]:
+    """DLFA.v1 with its own transformer instead of a listener: what replace_listeners makes of DLFA.v1."""
+    check_dlfa_settings(layer, reduction)
+    trf = transformer_model_v1(name, get_spans, tokenizer_config, transformer_config, mixed_precision,
+                               grad_scaler_config)
+    return dlfa_tok2vec(inline_transformer(trf, layer), layer, reduction, pooling, grad_factor)

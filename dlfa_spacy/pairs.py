@@ -74,9 +74,14 @@ def split_pair(doc: Doc) -> "tuple[str, str]":
 
 
 def encode_pairs(
-    tokenizer: Any, spans: List[Span], separators: Sequence[Optional[int]]
+    tokenizer: Any, spans: List[Span], separators: Sequence[Optional[int]], max_length: Optional[int] = None
 ) -> Tuple[Dict[str, Any], numpy.ndarray]:
-    """Encode pair spans as tokenizer(premise, hypothesis) and the rest as single texts."""
+    """Encode pair spans as tokenizer(premise, hypothesis) and the rest as single texts.
+
+    max_length: over-long pairs are cut to this many wordpieces (default: model_max_length).
+    """
+    if max_length is None:
+        max_length = tokenizer.model_max_length
     if not getattr(tokenizer, "is_fast", False):
         raise ValueError(
             "Sentence-pair docs need a fast tokenizer (offsets tell where the hypothesis "
@@ -88,7 +93,7 @@ def encode_pairs(
             enc = tokenizer(span.text, return_offsets_mapping=True)
             offsets = [tuple(o) for o in enc["offset_mapping"]]
         else:
-            enc, offsets = _encode_pair(tokenizer, span, sep)
+            enc, offsets = _encode_pair(tokenizer, span, sep, max_length)
         type_ids = enc.get("token_type_ids") or [0] * len(enc["input_ids"])
         rows.append((enc["input_ids"], type_ids, offsets))
     width = max(len(ids) for ids, _, _ in rows)
@@ -114,7 +119,7 @@ def encode_pairs(
     return encoding, offsets
 
 
-def _encode_pair(tokenizer: Any, span: Span, sep: int) -> Tuple[Any, List[Tuple[int, int]]]:
+def _encode_pair(tokenizer: Any, span: Span, sep: int, max_length: int) -> Tuple[Any, List[Tuple[int, int]]]:
     """Encode one pair span; offsets are made relative to the span's text."""
     text = span.text
     marker = span[sep]
@@ -126,7 +131,7 @@ def _encode_pair(tokenizer: Any, span: Span, sep: int) -> Tuple[Any, List[Tuple[
     # Over-long pairs are cut as the XTREME recipe cuts them (longest text first), so the
     # hypothesis is never lost to the end-truncation of over-long sequences.
     enc = tokenizer(first, second, return_offsets_mapping=True, truncation="longest_first",
-                    max_length=tokenizer.model_max_length)
+                    max_length=max_length)
     seq_ids = enc.sequence_ids()
     offsets = [tuple(o) for o in enc["offset_mapping"]]
     last_first = max((j for j, s in enumerate(seq_ids) if s == 0), default=0)

@@ -73,6 +73,14 @@ def forward(
     if not rows:
         return datas, lambda d_datas: d_datas
     for i in rows:
+        if key not in datas[i].model_output and layer in getattr(datas[i], "dropped_layers", ()):
+            raise ValueError(
+                f"Layer {layer} is no longer in this doc's doc._.trf_data: the pipeline dropped "
+                "it after the last component that fuses it had read it, so that processed docs "
+                "hold no more than a stock spacy-transformers pipeline keeps. To run a DLFA "
+                "component again, run the transformer again too: nlp(doc.text), or "
+                "nlp.get_pipe(\"transformer\")(doc) before the component."
+            )
         if key not in datas[i].model_output:
             raise ValueError(
                 f"The transformer output has no layer {layer} to fuse. The upstream "

@@ -1,5 +1,6 @@
 """The DLFA listener: a TransformerListener that knows which lower layer its component fuses."""
 import weakref
+from dataclasses import dataclass
 from typing import Any, Callable, List, Optional, Tuple
 
 from spacy.errors import Errors
@@ -16,6 +17,30 @@ from .transformer_model import (
     check_fusion_layer,
     num_hidden_layers,
 )
+
+
+class UpstreamRef:
+    """A weak reference to the listened-to transformer component that pickles as a plain one."""
+
+    # The listener must not keep its transformer alive, but pickle (nlp.pipe with
+    # n_process under spawn, pickle.dumps(nlp)) refuses weakrefs: pickled, the reference
+    # becomes the component itself, which pickle stores once with the rest of nlp.
+
+    def __init__(self, component: Optional[Transformer]):
+        self._ref = weakref.ref(component) if component is not None else None
+
+    def __call__(self) -> Optional[Transformer]:
+        return self._ref() if self._ref is not None else None
+
+    def __reduce__(self) -> Tuple[type, Tuple[Optional[Transformer]]]:
+        return (UpstreamRef, (self(),))
+
+
+@dataclass
+class LeanData(TransformerData):
+    """A doc's TransformerData after its fused layers were dropped: remembers which."""
+
+    dropped_layers: Tuple[int, ...] = ()
 
 
 class FusionListener(TransformerListener):
@@ -37,7 +62,7 @@ class FusionListener(TransformerListener):
         self._outputs = None
         self._backprop = None
         # Set when a transformer component links this listener (see `link_listeners`).
-        self.upstream: Optional[Callable[[], Optional[Transformer]]] = None
+        self.upstream: Optional[UpstreamRef] = None
         self.drop_layer_after_use = True
 
     @property
@@ -101,8 +126,9 @@ def _read_doc(model: FusionListener, doc: Doc, is_train: bool) -> TransformerDat
             for name, value in data.model_output.items():
                 if name != key:
                     kept[name] = value
-            doc._.trf_data = TransformerData(
-                wordpieces=data.wordpieces, model_output=kept, align=data.align
+            dropped = getattr(data, "dropped_layers", ()) + (layer,)
+            doc._.trf_data = LeanData(
+                wordpieces=data.wordpieces, model_output=kept, align=data.align, dropped_layers=dropped
             )
     return data
 
@@ -114,7 +140,7 @@ def link_listeners(component: Transformer) -> None:
     if isinstance(component.model, DLFATransformerModel):
         component.model.attrs["fusion_layers"] = layers
     for i, node in enumerate(listeners):
-        node.upstream = weakref.ref(component)
+        node.upstream = UpstreamRef(component)
         needed_later = {later.layer for later in listeners[i + 1 :]}
         node.drop_layer_after_use = node.layer not in needed_later
 

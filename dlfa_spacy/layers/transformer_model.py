@@ -1,7 +1,7 @@
 """dlfa_spacy.TransformerModel.v1: spacy-transformers' TransformerModel that also keeps
 the lower layers the fusion listeners ask for, and backprops into every layer it keeps."""
 import copy
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from spacy.tokens import Doc, Span
 from spacy_transformers.align import get_alignment, get_alignment_via_offset_mapping
@@ -10,7 +10,6 @@ from spacy_transformers.data_classes import (
     HFObjects,
     WordpieceBatch,
 )
-from spacy_transformers.layers._util import replace_listener, replace_listener_cfg
 from spacy_transformers.layers.hf_wrapper import HFWrapper
 from spacy_transformers.layers.transformer_model import (
     TransformerModel,
@@ -26,6 +25,10 @@ from thinc.types import Ragged
 from ..pairs import encode_pairs, find_separator
 from .gradients import LayeredBatch, LayerGrads, layer_key
 from .layer_capture import convert_transformer_inputs, convert_transformer_outputs
+from .replace_listener import replace_listener, replace_listener_cfg
+
+
+_PADDING_OFFSET_POSITIONS = ("roberta", "xlm-roberta", "camembert")
 
 
 class DLFATransformerModel(TransformerModel):
@@ -108,7 +111,7 @@ def forward(
     nested_spans = [[s for s in doc_spans if len(s)] for doc_spans in model.attrs["get_spans"](docs)]
     flat_spans = [span for doc_spans in nested_spans for span in doc_spans]
     maybe_flush_pytorch_cache(chance=model.attrs.get("flush_cache_chance", 0))
-    wordpieces, align = tokenize_spans(model.tokenizer, flat_spans)
+    wordpieces, align = tokenize_spans(model.tokenizer, flat_spans, max_sequence_length(model))
     layers = list(model.attrs["fusion_layers"])
     n_layers = num_hidden_layers(model)
     for layer in layers:
@@ -138,8 +141,28 @@ def forward(
     return output, backprop
 
 
-def tokenize_spans(tokenizer: Any, spans: List[Span]) -> Tuple[WordpieceBatch, Ragged]:
-    """Tokenize spans as spacy-transformers does; a pair span is encoded as a text pair."""
+def max_sequence_length(model: TransformerModel) -> int:
+    """Longest input the encoder takes: the tokenizer's limit, capped by the position embeddings."""
+    # A local tokenizer saved without model_max_length reports 1e30, which overflows
+    # the tokenizer's own truncation and would index past the position embeddings.
+    limit = model.tokenizer.model_max_length
+    config = model.transformer.config
+    positions = getattr(config, "max_position_embeddings", None)
+    if positions:
+        if getattr(config, "model_type", "") in _PADDING_OFFSET_POSITIONS:
+            # These number positions from padding_idx + 1 (XLM-R: 514 embeddings, 512 tokens).
+            positions -= config.pad_token_id + 1
+        limit = min(limit, positions)
+    return int(limit)
+
+
+def tokenize_spans(tokenizer: Any, spans: List[Span], max_length: Optional[int] = None) -> Tuple[WordpieceBatch, Ragged]:
+    """Tokenize spans as spacy-transformers does; a pair span is encoded as a text pair.
+
+    max_length: wordpieces per sequence at most (default: the tokenizer's model_max_length).
+    """
+    if max_length is None:
+        max_length = tokenizer.model_max_length
     texts = [span.text for span in spans]
     separators = [find_separator(span, text) for span, text in zip(spans, texts)]
     if all(sep is None for sep in separators):
@@ -147,10 +170,10 @@ def tokenize_spans(tokenizer: Any, spans: List[Span]) -> Tuple[WordpieceBatch, R
         encoding = huggingface_tokenize(tokenizer, texts)
         offsets = encoding.get("offset_mapping")
     else:
-        encoding, offsets = encode_pairs(tokenizer, spans, separators)
+        encoding, offsets = encode_pairs(tokenizer, spans, separators, max_length)
     wordpieces = WordpieceBatch.from_batch_encoding(encoding)
     if offsets is not None:
         align = get_alignment_via_offset_mapping(spans, offsets)
     else:
         align = get_alignment(spans, wordpieces.strings, tokenizer.all_special_tokens)
-    return truncate_oversize_splits(wordpieces, align, tokenizer.model_max_length)
+    return truncate_oversize_splits(wordpieces, align, max_length)

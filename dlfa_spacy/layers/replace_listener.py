@@ -1,0 +1,41 @@
+"""What `Language.replace_listeners` does with DLFA listeners (sourcing, frozen components).
+
+spaCy calls the transformer model's `replace_listener` to build the inline model that
+takes a listener's place, and `replace_listener_cfg` to rewrite the component's config
+so that the saved pipeline loads with the same structure. spacy-transformers' own
+versions only know architectures named "...TransformerListener...", so a DLFA listener's
+config would become a bare TransformerModel and fail to load.
+"""
+from typing import Any, Dict
+
+from spacy_transformers.layers._util import (
+    replace_listener_cfg as stock_replace_listener_cfg,
+)
+from thinc.api import Model
+
+DLFA_ARCHITECTURE = "dlfa_spacy.DLFA.v1"
+INLINE_ARCHITECTURE = "dlfa_spacy.Tok2VecTransformer.v1"
+_TRANSFORMER_KEYS = ("name", "get_spans", "tokenizer_config", "transformer_config", "mixed_precision",
+                     "grad_scaler_config")
+_FUSION_KEYS = ("layer", "reduction", "pooling", "grad_factor")
+
+
+def replace_listener(model: Model, listener: Model, tok2vec: Any) -> Model:
+    """The copied transformer that replaces `listener`: it keeps that listener's layer only."""
+    from .dlfa_tok2vec import inline_transformer
+
+    return inline_transformer(model, getattr(listener, "layer", None))
+
+
+def replace_listener_cfg(tok2vec_model_cfg: Dict[str, Any], listener_model_cfg: Dict[str, Any]) -> Dict[str, Any]:
+    """The config of the inline model that replaces a listener's config."""
+    if listener_model_cfg.get("@architectures") != DLFA_ARCHITECTURE:
+        return stock_replace_listener_cfg(tok2vec_model_cfg, listener_model_cfg)
+    result: Dict[str, Any] = {"@architectures": INLINE_ARCHITECTURE}
+    for key in _TRANSFORMER_KEYS:
+        if key in tok2vec_model_cfg:
+            result[key] = tok2vec_model_cfg[key]
+    for key in _FUSION_KEYS:
+        if key in listener_model_cfg:
+            result[key] = listener_model_cfg[key]
+    return result
