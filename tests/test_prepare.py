@@ -107,3 +107,23 @@ def test_upos_augmenter_teaches_the_tagger_upos():
     assert [t.pos_ for t in augmented.reference] == ["PROPN", "VERB", "ADV", "PUNCT"]
     # The original example is left as it was.
     assert [t.tag_ for t in example.reference] == ["NNP", "VBZ", "RB", "."]
+
+
+def test_xnli_trains_on_xnli_mt_like_xtreme(tmp_path):
+    # XTREME's English training set is XNLI-MT's multinli/multinli.train.en.tsv; it is
+    # preferred over a MultiNLI 1.0 file when both are there.
+    mt = tmp_path / "XNLI-MT-1.0" / "multinli"
+    mt.mkdir(parents=True)
+    (mt / "multinli.train.en.tsv").write_bytes((Path(__file__).parent / "data" / "corpora" / "xnli_mt_train.tsv").read_bytes())
+    demo = Path(__file__).resolve().parents[1] / "assets" / "demo"
+    summaries = prepare_task("xnli", [tmp_path, demo], tmp_path / "out", ["de"])
+    assert summaries[0].input_paths == [mt / "multinli.train.en.tsv"]
+    assert summaries[0].variant == "XNLI-MT training tsv"
+    # Without it, the MultiNLI 1.0 file of the demo is the training set.
+    summaries = prepare_task("xnli", [demo], tmp_path / "out2", ["de"])
+    assert [p.name for p in summaries[0].input_paths] == ["multinli_1.0_train.txt"]
+
+
+def test_find_names_every_alternative(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"found no file matching '\*\*/a\.tsv' or '\*\*/b\.txt' in "):
+        find([tmp_path], "a.tsv|b.txt")

@@ -45,6 +45,29 @@ def test_project_config_is_valid_and_every_workflow_step_exists():
         assert base.endswith(" null")
 
 
+def test_full_workflow_needs_no_manual_step():
+    from weasel.util import load_project_config
+
+    config = load_project_config(ROOT)
+    by_dest = {asset["dest"]: asset for asset in config["assets"]}
+    # Every asset is downloaded by `spacy project assets` and states its size.
+    assert all(asset.get("url", "").startswith("https://") for asset in config["assets"])
+    assert all(" bytes" in asset["description"] for asset in config["assets"])
+    commands = {c["name"]: c for c in config["commands"]}
+    steps = config["workflows"]["all"]
+    assert steps[0] == "download" and commands["download"]["script"] == ["python -m spacy project assets ."]
+    # Every file a step of `all` reads is an asset or the output of an earlier step.
+    produced = set(by_dest)
+    for name in steps:
+        for dep in commands[name].get("deps", []):
+            assert dep in produced or (ROOT / dep).exists(), (name, dep)
+        produced.update(commands[name].get("outputs", []) + commands[name].get("outputs_no_cache", []))
+    # XTREME's sources: UD 2.5, PAN-X as the Hugging Face loaders fetch it, MultiNLI from XNLI-MT.
+    assert "11234/1-3105/ud-treebanks-v2.5.tgz" in by_dest["assets/ud/ud-treebanks-v2.5.tgz"]["url"]
+    assert by_dest["assets/wikiann/panx_dataset.zip"]["url"].endswith("/wikiann/1.1.0/panx_dataset.zip")
+    assert by_dest["assets/xnli/XNLI-MT-1.0.zip"]["url"].endswith("/XNLI/XNLI-MT-1.0.zip")
+
+
 def _copy_project(dest: Path) -> None:
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
                            capture_output=True, text=True, check=True).stdout.split()

@@ -1,12 +1,13 @@
 """Tests of the markdown report and plots written from metrics JSON files."""
 import json
+import re
 from pathlib import Path
 from statistics import mean
 from typing import Any, Dict, List, Optional
 
 import pytest
 
-from dlfa_spacy.report import load_metrics, pct, pct_diff, write_report
+from dlfa_spacy.report import load_all, load_metrics, pct, pct_diff, write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -207,3 +208,83 @@ def test_duplicate_variant(tmp_path):
 def test_no_metrics(tmp_path):
     with pytest.raises(ValueError, match="No metrics files"):
         write_report([], tmp_path / "out")
+
+
+# ------------------------------------------------- comparable variants ---------
+
+
+def test_variants_on_different_languages_are_refused(tmp_path):
+    baseline = dict(FIXTURES["ner_baseline"], languages={
+        lang: {"score": 0.5, "n": 10} for lang in ("de", "en", "sw", "yo", "zh")
+    })
+    paths = [tmp_path / "ner-baseline.json", *write_fixtures(tmp_path, ["ner_dlfa8", "ner_dlfa10"])]
+    paths[0].write_text(json.dumps(baseline))
+    expected = (
+        "Metrics files of task 'ner' cover different languages, so their averages do not compare: "
+        f"{paths[1]} lacks: sw, yo; {paths[2]} lacks: sw, yo"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+        write_report(paths, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_language_set_names_what_each_file_lacks(tmp_path):
+    # Each file lacks another language; the XNLI files are fine and not named.
+    paths = write_fixtures(
+        tmp_path, ["ner_baseline", "ner_dlfa8", "xnli_baseline", "xnli_dlfa11"],
+        ner_baseline={"languages": {"de": {"score": 0.6, "n": 1}, "en": {"score": 0.8, "n": 1}}},
+        ner_dlfa8={"languages": {"en": {"score": 0.8, "n": 1}, "zh": {"score": 0.5, "n": 1}},
+                   "language_set": ["en", "zh"]},
+    )
+    expected = (
+        "Metrics files of task 'ner' cover different languages, so their averages do not compare: "
+        f"{paths[0]} lacks: zh; {paths[1]} lacks: de"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+        load_all(paths)
+
+
+def test_language_set_and_files_without_it_mix(tmp_path):
+    # A file from before "language_set" counts the keys of "languages".
+    paths = write_fixtures(tmp_path, ["ner_baseline", "ner_dlfa8"], ner_dlfa8={"language_set": ["zh", "de", "en"]})
+    loaded = load_all(paths)
+    assert [m["language_set"] for m in loaded] == [["de", "en", "zh"], ["de", "en", "zh"]]
+
+
+def test_language_set_must_match_languages(tmp_path):
+    paths = write_fixtures(tmp_path, ["ner_baseline"], ner_baseline={"language_set": ["de", "en"]})
+    expected = f"Metrics file {paths[0]}: \"language_set\" ['de', 'en'] differs from the languages it scores ['de', 'en', 'zh']"
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+        load_metrics(paths[0])
+    paths = write_fixtures(tmp_path, ["ner_baseline"], ner_baseline={"language_set": "de en zh"})
+    with pytest.raises(ValueError, match="\"language_set\" must be a list of language codes"):
+        load_metrics(paths[0])
+
+
+def pos_fixture(layer: Optional[int], metric: str) -> Dict[str, Any]:
+    """A POS metrics dict with the given headline metric."""
+    return dict(metrics("pos", layer, {"de": 0.70, "en": 0.90}), metric=metric)
+
+
+def test_pos_headline_says_its_metric(tmp_path):
+    path = tmp_path / "pos-baseline.json"
+    path.write_text(json.dumps(pos_fixture(None, "f1")))
+    text = write_report([path], tmp_path / "out").read_text()
+    assert "POS: UPOS F1 (seqeval 0.0.12, as XTREME)." in text
+    assert "## POS\n\nScore: UPOS F1 (seqeval 0.0.12, as XTREME).\n" in text
+
+
+def test_old_pos_accuracy_file_is_labelled_as_accuracy(tmp_path):
+    path = tmp_path / "pos-old.json"
+    path.write_text(json.dumps(pos_fixture(None, "accuracy")))
+    text = write_report([path], tmp_path / "out").read_text()
+    assert "POS: 'accuracy' (not UPOS F1 (seqeval 0.0.12, as XTREME))." in text
+
+
+def test_variants_with_different_headline_metrics_are_refused(tmp_path):
+    old, new = tmp_path / "pos-baseline.json", tmp_path / "pos-dlfa10.json"
+    old.write_text(json.dumps(pos_fixture(None, "accuracy")))
+    new.write_text(json.dumps(pos_fixture(10, "f1")))
+    expected = f"Metrics files of task 'pos' have different headline metrics: {old} 'accuracy', {new} 'f1'"
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
+        write_report([old, new], tmp_path / "out")

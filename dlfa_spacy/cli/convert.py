@@ -15,6 +15,7 @@ def convert_cli(
     output_path: Path = Arg(..., help="The .spacy file to write", dir_okay=False),
     lang: Optional[str] = Opt(None, "--lang", "-l", help="Language of the docs; files that hold several languages keep only this one's rows"),
     limit: Optional[int] = Opt(None, "--limit", "-n", help="Stop after this many docs", min=1),
+    ud_tokens: str = Opt("words", "--ud-tokens", help="ud, CoNLL-U only: words = syntactic words (del -> de el, the default), fused = XTREME's tokens, filter and cleaning (what `prepare pos` uses)"),
     # fmt: on
 ) -> None:
     """Convert a WikiANN, UD, XNLI/MultiNLI or PAWS-X file to a .spacy DocBin.
@@ -23,7 +24,7 @@ def convert_cli(
     the content. A malformed line stops the conversion with the file, line, what was
     found and what was expected; nothing is written then.
     """
-    summary = convert_file(file_format, input_path, output_path, lang=lang, limit=limit)
+    summary = convert_file(file_format, input_path, output_path, lang=lang, limit=limit, ud_tokens=ud_tokens)
     print_summaries([summary])
 
 

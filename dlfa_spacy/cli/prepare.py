@@ -16,7 +16,8 @@ def prepare_cli(
     output_dir: Path = Arg(..., help="Folder for train.spacy, dev.spacy and test/{lang}.spacy", file_okay=False),
     sources: List[Path] = Opt(..., "--source", "-s", help="A downloaded archive or folder of the task; repeat for several (XNLI: MultiNLI and XNLI)"),
     langs: str = Opt(..., "--langs", "-l", help="Test languages, comma-separated (e.g. de,es,ru)"),
-    train_treebank: str = Opt("en_ewt", "--train-treebank", help="UD treebank for English train/dev (pos)"),
+    ud_tokens: str = Opt("fused", "--ud-tokens", help="pos: fused = XTREME's tokens (a multiword token stays one token tagged as its span head; sentences without text left out; U+200C and spaces removed from forms), words = syntactic words (del -> de el)"),
+    train_treebank: Optional[str] = Opt(None, "--train-treebank", help="pos: English treebank(s) for train/dev, a name or glob (en_ewt, 'en_*'); default: every English treebank with fused (as XTREME), en_ewt with words"),
     limit: Optional[int] = Opt(None, "--limit", "-n", help="At most this many training docs", min=1),
     # fmt: on
 ) -> None:
@@ -28,7 +29,7 @@ def prepare_cli(
     languages = split_list(langs)
     msg.info(f"Preparing {task} into {output_dir}: train, dev and {len(languages)} test languages")
     summaries = prepare_task(
-        task, sources, output_dir, languages, train_treebank=train_treebank, limit=limit,
+        task, sources, output_dir, languages, train_treebank=train_treebank, limit=limit, ud_tokens=ud_tokens,
         on_file=lambda summary: msg.text(f"  {summary.output_path}: {summary.docs} docs"),
     )
     print_summaries(summaries)

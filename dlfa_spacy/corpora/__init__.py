@@ -22,12 +22,16 @@ not its name. Choices that a reader of the output needs to know:
 * NER: WikiANN BIO tags become `doc.ents`. An `I-X` that does not continue an `X`
   entity (sentence start, after `O`, or after another type) starts a new entity,
   which is how seqeval reads such tags by default.
-* UD: tokens are the syntactic words (integer IDs), as XTREME and CoNLL UPOS scoring
-  use them. A multiword token (`2-3 del`) is not a token; its words are, separated by
-  a space unless they spell the surface form (`did`+`n't` = `didn't`), and
-  `SpaceAfter=No` on the range line applies to its last word. Empty nodes (`8.1`) are
-  skipped. The last token of a sentence never gets a trailing space. `pos_` is the
-  UPOS, `tag_` the XPOS where the file gives one.
+* UD, `tokens="words"` (read_ud's and convert's default): tokens are the syntactic
+  words (integer IDs), as CoNLL UPOS scoring uses them. A multiword token (`2-3 del`)
+  is not a token; its words are, separated by a space unless they spell the surface
+  form (`did`+`n't` = `didn't`), and `SpaceAfter=No` on the range line applies to its
+  last word. Empty nodes (`8.1`) are skipped. The last token of a sentence never gets
+  a trailing space. `pos_` is the UPOS, `tag_` the XPOS where the file gives one.
+* UD, `tokens="fused"` (prepare's default for pos): XTREME's tokens, see `ud_fused`.
+  A multiword token is one token, its range form tagged with the UPOS and XPOS of its
+  span head; sentences without text are left out and counted, as are the rare ones
+  XTREME cannot convert; U+200C and spaces are removed from forms.
 * XTREME token files carry no spacing, so their tokens are joined by single spaces.
 * Classification: `doc.cats` holds mutually exclusive labels, exactly one 1.0:
   XNLI_LABELS for NLI (XNLI-MT's `contradictory` is read as `contradiction`) and
@@ -41,12 +45,12 @@ from ..tasks import PAWSX_LABELS, UPOS_TAGS, WIKIANN_LABELS, XNLI_LABELS
 from .convert import FORMATS, READERS, ConversionSummary, convert_file, convert_files
 from .lines import LANG_KEY, ReadStats, blank_nlp
 from .pawsx import read_pawsx
-from .ud import read_ud
+from .ud import UD_TOKENS, read_ud
 from .wikiann import bio_spans, read_wikiann
 from .xnli import read_xnli
 
 __all__ = [
-    "FORMATS", "LANG_KEY", "PAWSX_LABELS", "READERS", "UPOS_TAGS", "WIKIANN_LABELS", "XNLI_LABELS",
+    "FORMATS", "LANG_KEY", "PAWSX_LABELS", "READERS", "UD_TOKENS", "UPOS_TAGS", "WIKIANN_LABELS", "XNLI_LABELS",
     "ConversionSummary", "ReadStats", "bio_spans", "blank_nlp", "convert_file", "convert_files",
     "read_pawsx", "read_ud", "read_wikiann", "read_xnli", "upos_as_tag",
 ]

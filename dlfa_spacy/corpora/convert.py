@@ -11,7 +11,7 @@ from ..atomic import write_atomic
 from .docbin import LangDocBin
 from .lines import LANG_KEY, ReadStats, xtreme_file_lang
 from .pawsx import read_pawsx
-from .ud import read_ud
+from .ud import check_ud_tokens, read_ud
 from .wikiann import read_wikiann
 from .xnli import read_xnli
 
@@ -89,9 +89,12 @@ def _empty_message(path: Path, lang: Optional[str], stats: ReadStats) -> str:
     if stats.other_languages:
         found = ", ".join(sorted(stats.other_languages))
         return f"{path}: found no rows for language {lang!r}; expected one of the file's languages: {found}"
-    if stats.skipped:
+    if set(stats.skipped) == {"without gold label"}:
         count = sum(stats.skipped.values())
         return f"{path}: found only rows without gold label ({count}); expected labelled rows"
+    if stats.skipped:
+        reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(stats.skipped.items()))
+        return f"{path}: found only input that is left out ({reasons}); expected at least one doc"
     return f"{path}: found no sentences or rows; expected at least one"
 
 
@@ -102,9 +105,10 @@ def convert_file(
     lang: Optional[str] = None,
     limit: Optional[int] = None,
     progress: bool = True,
+    ud_tokens: str = "words",
 ) -> ConversionSummary:
     """Convert one benchmark file of format `fmt` to a .spacy DocBin and summarise it."""
-    return convert_files(fmt, [input_path], output_path, lang=lang, limit=limit, progress=progress)
+    return convert_files(fmt, [input_path], output_path, lang=lang, limit=limit, progress=progress, ud_tokens=ud_tokens)
 
 
 def convert_files(
@@ -114,10 +118,17 @@ def convert_files(
     lang: Optional[str] = None,
     limit: Optional[int] = None,
     progress: bool = True,
+    ud_tokens: str = "words",
 ) -> ConversionSummary:
-    """Convert benchmark files of format `fmt` into one .spacy DocBin and summarise it."""
+    """Convert benchmark files of format `fmt` into one .spacy DocBin and summarise it.
+
+    ud_tokens: how the `ud` format reads CoNLL-U, one of UD_TOKENS ("words": syntactic
+    words; "fused": XTREME's tokens, filter and cleaning); other formats ignore it.
+    """
     if fmt not in READERS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    check_ud_tokens(ud_tokens)
+    options = {"tokens": ud_tokens} if fmt == "ud" else {}
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be a positive number of docs, not {limit}")
     paths, output_path = [Path(p) for p in input_paths], Path(output_path)
@@ -138,7 +149,7 @@ def convert_files(
         stats = ReadStats()
         # XTREME's files hold one language each and say which only in their name.
         file_lang = lang or xtreme_file_lang(input_path)
-        docs = READERS[fmt](input_path, file_lang, stats=stats, progress=progress)
+        docs = READERS[fmt](input_path, file_lang, stats=stats, progress=progress, **options)
         try:
             for doc in islice(docs, None if limit is None else limit - summary.docs):
                 doc_bin.add(doc)

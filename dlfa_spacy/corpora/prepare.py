@@ -8,6 +8,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Union
 
 from ..tasks import TASK_NAMES, TASKS
 from .convert import ConversionSummary, convert_files
+from .ud import check_ud_tokens
 
 
 @dataclass(frozen=True)
@@ -19,16 +20,19 @@ class Layout:
     test: str  # "{lang}" is replaced by the language code
     dev_lang: Optional[str] = None  # files holding all languages need one picked
     test_lang: bool = False
-    many_tests: bool = False  # several test files per language are merged (UD treebanks)
+    many: bool = False  # each pattern may match several files, merged in path order (UD treebanks)
 
 
 # English training data only; every language's test set is evaluated zero-shot. The same
 # patterns fit the full downloads and the bundled demo files, which mirror their layout.
+# UD: as XTREME, every treebank of a language is merged, English train and dev included
+# ({train_treebank} is "en_*" unless one treebank is asked for).
 LAYOUTS: Dict[str, Layout] = {
     "ner": Layout("en/train", "en/dev", "{lang}/test"),
     "pos": Layout("{train_treebank}-ud-train.conllu", "{train_treebank}-ud-dev.conllu",
-                  "{lang}_*-ud-test.conllu", many_tests=True),
-    "xnli": Layout("multinli_1.0_train.txt", "xnli.dev.tsv", "xnli.test.tsv",
+                  "{lang}_*-ud-test.conllu", many=True),
+    # XTREME trains on XNLI-MT's copy of MultiNLI train; the demo ships the MultiNLI 1.0 file.
+    "xnli": Layout("multinli.train.en.tsv|multinli_1.0_train.txt", "xnli.dev.tsv", "xnli.test.tsv",
                    dev_lang="en", test_lang=True),
     "pawsx": Layout("en/train.tsv", "en/dev_2k.tsv", "{lang}/test_2k.tsv"),
 }
@@ -72,14 +76,22 @@ def _extract(archive: Path, dest: Path) -> None:
 
 
 def find(roots: Sequence[Path], pattern: str, many: bool = False) -> List[Path]:
-    """Files matching `pattern` at any depth under the roots: exactly one, or one or more if `many`."""
-    found = sorted({p for root in roots for p in root.rglob(pattern) if p.is_file()})
+    """Files matching `pattern` at any depth under the roots: exactly one, or one or more if `many`.
+
+    A pattern "a|b" means a, or else b where a matches nothing.
+    """
     where = ", ".join(str(r) for r in roots)
+    alternatives = pattern.split("|")
+    for alternative in alternatives:
+        found = sorted({p for root in roots for p in root.rglob(alternative) if p.is_file()})
+        if found:
+            break
     if not found:
-        raise FileNotFoundError(f"found no file matching '**/{pattern}' in {where}")
+        wanted = " or ".join(f"'**/{a}'" for a in alternatives)
+        raise FileNotFoundError(f"found no file matching {wanted} in {where}")
     if len(found) > 1 and not many:
         listed = ", ".join(str(p) for p in found[:5])
-        raise ValueError(f"found {len(found)} files matching '**/{pattern}' in {where} ({listed}); expected one")
+        raise ValueError(f"found {len(found)} files matching '**/{alternative}' in {where} ({listed}); expected one")
     return found
 
 
@@ -88,33 +100,40 @@ def prepare_task(
     sources: Sequence[Union[str, Path]],
     output_dir: Union[str, Path],
     langs: Sequence[str],
-    train_treebank: str = "en_ewt",
+    train_treebank: Optional[str] = None,
     limit: Optional[int] = None,
     on_file: Optional[Callable[[ConversionSummary], None]] = None,
+    ud_tokens: str = "fused",
 ) -> List[ConversionSummary]:
     """Convert a task's English train/dev files and each language's test file into output_dir.
 
+    ud_tokens (pos): "fused" follows XTREME (multiword tokens kept whole, sentences
+    without text left out, forms cleaned); "words" reads syntactic words.
+    train_treebank (pos): the English treebank(s) for train/dev, a name or glob such as
+    "en_ewt"; by default every English treebank with "fused" (as XTREME), "en_ewt" with "words".
     on_file: called with each conversion's summary as soon as its file is written.
     """
     if task not in LAYOUTS:
         raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASK_NAMES)}")
     if not langs:
         raise ValueError("no test languages given")
+    check_ud_tokens(ud_tokens)
     layout = LAYOUTS[task]
     roots = [unpack(Path(s)) for s in sources]
     output_dir = Path(output_dir)
-    fill = {"train_treebank": train_treebank}
+    fill = {"train_treebank": train_treebank or ("en_*" if ud_tokens == "fused" else "en_ewt")}
     # Find every input first, so that a missing language fails before anything is written.
     jobs = [
-        (find(roots, layout.train.format(**fill)), output_dir / "train.spacy", None, limit),
-        (find(roots, layout.dev.format(**fill)), output_dir / "dev.spacy", layout.dev_lang, None),
+        (find(roots, layout.train.format(**fill), many=layout.many), output_dir / "train.spacy", None, limit),
+        (find(roots, layout.dev.format(**fill), many=layout.many), output_dir / "dev.spacy", layout.dev_lang, None),
     ]
     for lang in langs:
-        files = find(roots, layout.test.format(lang=lang, **fill), many=layout.many_tests)
+        files = find(roots, layout.test.format(lang=lang, **fill), many=layout.many)
         jobs.append((files, output_dir / "test" / f"{lang}.spacy", lang if layout.test_lang else None, None))
     summaries = []
     for files, output, lang, job_limit in jobs:
-        summaries.append(convert_files(TASKS[task].format, files, output, lang=lang, limit=job_limit))
+        summaries.append(convert_files(TASKS[task].format, files, output, lang=lang, limit=job_limit,
+                                       ud_tokens=ud_tokens))
         if on_file is not None:
             on_file(summaries[-1])
     return summaries

@@ -1,8 +1,9 @@
 """Universal Dependencies POS: CoNLL-U or XTREME's `token<TAB>UPOS`, one Doc per sentence."""
 import re
+from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
@@ -21,12 +22,46 @@ from .lines import (
     token_spaces,
     unknown_label,
 )
+from .ud_fused import (
+    EMPTY_FORM,
+    NO_TEXT,
+    UNRANKED,
+    clean_form,
+    heads_of,
+    precedence_for,
+    span_head,
+    ud_file_lang,
+    xtreme_keeps,
+)
+
+# How CoNLL-U is tokenized: syntactic words (`del` -> `de el`) or XTREME's fused forms.
+UD_TOKENS = ("words", "fused")
 
 _RANGE_ID = re.compile(r"([1-9][0-9]*)-([1-9][0-9]*)")
 
 _EMPTY_NODE_ID = re.compile(r"[0-9]+\.[1-9][0-9]*")
 
 _CONLLU_COLUMNS = "the 10 CoNLL-U columns ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC"
+
+
+@dataclass(frozen=True)
+class _Word:
+    """One syntactic word (integer ID) of a CoNLL-U sentence."""
+
+    lineno: int
+    cols: List[str]
+    space: bool  # no SpaceAfter=No in MISC
+
+
+@dataclass(frozen=True)
+class _Range:
+    """One multiword token line (`2-3 del`) of a CoNLL-U sentence."""
+
+    lineno: int
+    first: int
+    last: int
+    form: str
+    space: bool
 
 
 def _upos(path: Path, lineno: int, tag: str) -> str:
@@ -38,49 +73,104 @@ def _upos(path: Path, lineno: int, tag: str) -> str:
     return tag
 
 
-def _conllu_doc(path: Path, block: List[Line], vocab: Vocab) -> Optional[Doc]:
-    """Build one POS Doc from the lines of a CoNLL-U sentence (None if it has no words)."""
-    words: List[str] = []
-    spaces: List[bool] = []
-    pos: List[str] = []
-    tags: List[str] = []
-    ranges: List[Tuple[int, int, int, str, bool]] = []  # line, first id, last id, form, space after
+def _parse_conllu(path: Path, block: List[Line]) -> Tuple[List[_Word], List[_Range]]:
+    """Check and split the lines of a CoNLL-U sentence into words and multiword ranges."""
+    words: List[_Word] = []
+    ranges: List[_Range] = []
     for lineno, text in block:
         if text.startswith("#"):
             continue
         cols = split_fields(path, lineno, text, 10, _CONLLU_COLUMNS)
-        token_id, form, misc = cols[0], cols[1], cols[9].split("|")
+        token_id, space = cols[0], "SpaceAfter=No" not in cols[9].split("|")
         if _EMPTY_NODE_ID.fullmatch(token_id):
             continue  # empty nodes belong to enhanced graphs, not to the token sequence
         next_id = len(words) + 1
         range_match = _RANGE_ID.fullmatch(token_id)
         if range_match:
             first, last = int(range_match.group(1)), int(range_match.group(2))
-            if first != next_id or last <= first:
-                expected = f"a range {next_id}-N with N > {next_id}"
+            # Ranges start at the next word, after the previous range: they never overlap.
+            if first != next_id or last <= first or (ranges and ranges[-1].last >= first):
+                expected = f"a range {next_id}-N with N > {next_id}, after the previous multiword token"
                 raise input_error(path, lineno, f"multiword token ID {token_id!r}", expected)
-            ranges.append((lineno, first, last, form, "SpaceAfter=No" not in misc))
+            ranges.append(_Range(lineno, first, last, cols[1], space))
             continue
         if token_id != str(next_id):
             expected = f"word ID {next_id}, a range {next_id}-N or an empty node"
             raise input_error(path, lineno, f"ID {token_id!r}", expected)
-        words.append(form)
-        spaces.append("SpaceAfter=No" not in misc)
-        pos.append(_upos(path, lineno, cols[3]))
-        tags.append("" if cols[4] == "_" else cols[4])
+        _upos(path, lineno, cols[3])
+        words.append(_Word(lineno, cols, space))
+    for span in ranges:
+        if span.last > len(words):
+            expected = f"a range within the sentence's {len(words)} words"
+            raise input_error(path, span.lineno, f"multiword token {span.first}-{span.last}", expected)
+    return words, ranges
+
+
+def _doc(vocab: Vocab, forms: List[str], spaces: List[bool], words: Sequence[_Word]) -> Doc:
+    """A Doc of these forms, tagged with the UPOS and XPOS of the matching words."""
+    tags = ["" if word.cols[4] == "_" else word.cols[4] for word in words]
+    pos = ["" if word.cols[3] == "_" else word.cols[3] for word in words]
+    spaces[-1] = False
+    return Doc(vocab, words=forms, spaces=spaces, pos=pos, tags=tags)
+
+
+def _words_doc(words: List[_Word], ranges: List[_Range], vocab: Vocab) -> Doc:
+    """A Doc of the syntactic words: a multiword token becomes its words."""
+    spaces = [word.space for word in words]
+    forms = [word.cols[1] for word in words]
+    for span in ranges:
+        # Words that spell the surface form (did + n't) stay joined; others (de + el) get a space.
+        inside = "".join(forms[span.first - 1 : span.last]) != span.form
+        for i in range(span.first - 1, span.last - 1):
+            spaces[i] = inside
+        spaces[span.last - 1] = spaces[span.last - 1] and span.space
+    return _doc(vocab, forms, spaces, words)
+
+
+# One token of XTREME's: form, space after, and the word whose UPOS and XPOS it takes.
+_Token = Tuple[str, bool, _Word]
+
+
+def _fused_tokens(path: Path, words: List[_Word], ranges: List[_Range], lang: Optional[str]) -> Optional[List[_Token]]:
+    """XTREME's tokens of a sentence, or None where XTREME cannot rank a span's heads."""
+    parents: Dict[int, Set[int]] = {
+        i: heads_of(path, word.lineno, word.cols[6], word.cols[8], len(words)) for i, word in enumerate(words, 1)
+    }
+    upos = {i: word.cols[3] for i, word in enumerate(words, 1)}
+    precedence = precedence_for(lang)
+    tokens = [(word.cols[1], word.space, word) for word in words]
+    for span in reversed(ranges):  # from the right, so that earlier indices stay valid
+        head = span_head(range(span.first, span.last + 1), parents, upos, precedence)
+        if head is None:
+            return None
+        tokens[span.first - 1 : span.last] = [(span.form, span.space, words[head - 1])]
+    return tokens
+
+
+def _fused_doc(path: Path, block: List[Line], vocab: Vocab, lang: Optional[str], stats: ReadStats) -> Optional[Doc]:
+    """Build one Doc of XTREME's tokens, or None (counted in stats) if XTREME leaves it out."""
+    words, ranges = _parse_conllu(path, block)
     if not words:
         return None
-    for lineno, first, last, form, space_after in ranges:
-        if last > len(words):
-            expected = f"a range within the sentence's {len(words)} words"
-            raise input_error(path, lineno, f"multiword token {first}-{last}", expected)
-        # Words that spell the surface form (did + n't) stay joined; others (de + el) get a space.
-        inside = "".join(words[first - 1 : last]) != form
-        for i in range(first - 1, last - 1):
-            spaces[i] = inside
-        spaces[last - 1] = spaces[last - 1] and space_after
-    spaces[-1] = False
-    return Doc(vocab, words=words, spaces=spaces, pos=pos, tags=tags)
+    tokens = _fused_tokens(path, words, ranges, lang)
+    if tokens is None:
+        stats.skipped[UNRANKED] += 1
+        return None
+    # XTREME filters on the forms as converted, and cleans the kept sentences afterwards.
+    if not xtreme_keeps([form for form, _, _ in tokens]):
+        stats.skipped[NO_TEXT] += 1
+        return None
+    forms = [clean_form(form) for form, _, _ in tokens]
+    if not all(forms):
+        stats.skipped[EMPTY_FORM] += 1  # spaCy has no empty tokens
+        return None
+    return _doc(vocab, forms, [space for _, space, _ in tokens], [word for _, _, word in tokens])
+
+
+def _conllu_doc(path: Path, block: List[Line], vocab: Vocab) -> Optional[Doc]:
+    """Build one POS Doc of syntactic words from a CoNLL-U sentence (None if it has no words)."""
+    words, ranges = _parse_conllu(path, block)
+    return _words_doc(words, ranges, vocab) if words else None
 
 
 def _udpos_xtreme_doc(path: Path, block: List[Line], vocab: Vocab) -> Doc:
@@ -106,10 +196,27 @@ def _is_conllu(path: Path, block: List[Line]) -> bool:
     return True
 
 
+def check_ud_tokens(tokens: str) -> None:
+    """Raise ValueError unless `tokens` names a CoNLL-U tokenization."""
+    if tokens not in UD_TOKENS:
+        raise ValueError(f"unknown UD tokens {tokens!r}; expected one of {', '.join(UD_TOKENS)}")
+
+
 def read_ud(
-    path: Path, lang: Optional[str] = None, *, stats: Optional[ReadStats] = None, progress: bool = False
+    path: Path,
+    lang: Optional[str] = None,
+    *,
+    tokens: str = "words",
+    stats: Optional[ReadStats] = None,
+    progress: bool = False,
 ) -> Iterator[Doc]:
-    """Read UD POS data (CoNLL-U or XTREME `token<TAB>UPOS`), one Doc per sentence."""
+    """Read UD POS data (CoNLL-U or XTREME `token<TAB>UPOS`), one Doc per sentence.
+
+    tokens: for CoNLL-U, "words" (syntactic words) or "fused" (XTREME's tokens, filter and
+    cleaning; the precedence list is `lang`'s, else the file name's). XTREME token files
+    are read as they are either way.
+    """
+    check_ud_tokens(tokens)
     path = Path(path)
     stats = stats if stats is not None else ReadStats()
     vocab = blank_nlp(lang).vocab
@@ -117,9 +224,15 @@ def read_ud(
     first = next(blocks, None)
     if first is None:
         return
-    conllu = _is_conllu(path, first)
-    stats.variant = "CoNLL-U" if conllu else "XTREME token<TAB>UPOS"
+    conllu, fused = _is_conllu(path, first), tokens == "fused"
+    stats.variant = ("CoNLL-U, XTREME fused forms" if fused else "CoNLL-U") if conllu else "XTREME token<TAB>UPOS"
+    precedence_lang = lang or ud_file_lang(path)
     for block in chain([first], blocks):
-        doc = _conllu_doc(path, block, vocab) if conllu else _udpos_xtreme_doc(path, block, vocab)
+        if not conllu:
+            doc = _udpos_xtreme_doc(path, block, vocab)
+        elif fused:
+            doc = _fused_doc(path, block, vocab, precedence_lang, stats)
+        else:
+            doc = _conllu_doc(path, block, vocab)
         if doc is not None:
             yield set_lang(doc, lang)

@@ -10,17 +10,25 @@ from .classification import (
     reliability_bins,
 )
 from .tagging import (
+    SEQEVAL_SEMANTICS,
     bio_tags,
     check_aligned,
     ner_scores,
     ner_scores_from_tags,
     pos_accuracy,
+    pos_scores,
     prf,
+    seqeval_chunks,
+    seqeval_scores,
+    seqeval_split,
     tag_entities,
+    upos_sequences,
 )
 
 __all__ = [
     "N_BINS", "average_scores", "bio_tags", "brier_score", "check_aligned", "classification_scores",
     "expected_calibration_error", "gold_category", "ner_scores", "ner_scores_from_tags",
-    "negative_log_likelihood", "pos_accuracy", "prf", "reliability_bins", "tag_entities",
+    "negative_log_likelihood", "pos_accuracy", "pos_scores", "prf", "reliability_bins",
+    "SEQEVAL_SEMANTICS", "seqeval_chunks", "seqeval_scores", "seqeval_split", "tag_entities",
+    "upos_sequences",
 ]

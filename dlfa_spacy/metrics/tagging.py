@@ -1,10 +1,16 @@
-"""Token-level metrics: entity P/R/F1 computed exactly as seqeval does, and UPOS accuracy.
+"""Token-level metrics: entity P/R/F1 computed exactly as seqeval does, and UPOS scores.
 
 Entities are chunks of BIO/IOBES tag sequences read with conlleval's rules (seqeval's
 default mode); micro P/R/F1 count (sequence, start, end, type) chunks.
+
+UPOS is scored the way XTREME scores it: seqeval's micro P/R/F1 over the raw tag strings,
+where the first character of a tag is its "prefix" and runs of one tag merge into one
+chunk. Two readings of a tag's type exist (`SEQEVAL_SEMANTICS`): seqeval 0.0.12, the
+release current when XTREME came out (March 2020), takes the whole tag (`NOUN`); seqeval
+1.x takes `tag[1:]`, so `CCONJ` and `SCONJ` share the type `CONJ`.
 """
 from collections import Counter, defaultdict
-from typing import Any, Dict, List, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Set, Tuple
 
 from spacy.tokens import Doc
 
@@ -21,13 +27,34 @@ def bio_tags(doc: Doc) -> List[str]:
     return tags
 
 
+SEQEVAL_SEMANTICS = ("0.0.12", "1.x")
+
+
+def seqeval_split(tag: str, semantics: str) -> Tuple[str, str]:
+    """Split any tag string into (prefix, type) as seqeval `semantics` reads it."""
+    _check_semantics(semantics)
+    if not tag:
+        raise ValueError("Empty tag: seqeval reads a tag's first character, and it has none")
+    if semantics == "0.0.12":
+        # seqeval 0.0.12 get_entities: `tag = chunk[0]`, `type_ = chunk.split('-')[-1]`.
+        return tag[0], tag.split("-")[-1]
+    # seqeval 1.x: `type_ = chunk[1:].split('-', maxsplit=1)[-1] or '_'`.
+    return tag[0], tag[1:].split("-", maxsplit=1)[-1] or "_"
+
+
+def _check_semantics(semantics: str) -> None:
+    """Raise ValueError unless `semantics` names a seqeval reading of tags."""
+    if semantics not in SEQEVAL_SEMANTICS:
+        raise ValueError(f"Unknown seqeval semantics {semantics!r}; expected one of {SEQEVAL_SEMANTICS}")
+
+
 def _split_tag(tag: str) -> Tuple[str, str]:
     """Split a tag into (prefix, type) exactly as seqeval does in its default mode."""
     if tag not in ("O", "B", "I", "E", "S") and not tag.startswith(("B-", "I-", "E-", "S-")):
         raise ValueError(f"Not a BIO/IOBES tag: {tag!r}")
     # seqeval gives "O" (and a bare "B") the type "_"; the type matters in the
     # "type changed" rules below, so it is copied rather than simplified.
-    return tag[0], tag[1:].split("-", maxsplit=1)[-1] or "_"
+    return seqeval_split(tag, "1.x")
 
 
 def _chunk_ends(prev_tag: str, tag: str, prev_type: str, type_: str) -> bool:
@@ -49,19 +76,58 @@ def _chunk_starts(prev_tag: str, tag: str, prev_type: str, type_: str) -> bool:
     return tag not in ("O", ".") and prev_type != type_
 
 
-def tag_entities(tags: Sequence[str]) -> List[Entity]:
-    """Return the (type, start, end-inclusive) chunks of one tag sequence, like seqeval."""
+def _chunks(tags: Sequence[str], split: Callable[[str], Tuple[str, str]]) -> List[Entity]:
+    """The (type, start, end-inclusive) chunks of one tag sequence, each tag read by `split`."""
     chunks: List[Entity] = []
     prev_tag, prev_type, begin = "O", "", 0
     # A trailing "O" closes an entity that runs to the end of the sequence.
     for i, tag in enumerate(list(tags) + ["O"]):
-        prefix, type_ = _split_tag(tag)
+        prefix, type_ = split(tag)
         if _chunk_ends(prev_tag, prefix, prev_type, type_):
             chunks.append((prev_type, begin, i - 1))
         if _chunk_starts(prev_tag, prefix, prev_type, type_):
             begin = i
         prev_tag, prev_type = prefix, type_
     return chunks
+
+
+def tag_entities(tags: Sequence[str]) -> List[Entity]:
+    """Return the (type, start, end-inclusive) chunks of one BIO/IOBES sequence, like seqeval."""
+    return _chunks(tags, _split_tag)
+
+
+def seqeval_chunks(sequences: Sequence[Sequence[str]], semantics: str) -> List[Entity]:
+    """The chunks seqeval's `get_entities` finds in a list of tag sequences of any tags."""
+    _check_semantics(semantics)
+    # Like seqeval: one flat list with an "O" after each sequence, offsets into it. For
+    # arbitrary tags a chunk can run on over that "O" (a 0.0.12 tag "X-O" has type "O"),
+    # so the sequences are not chunked one by one.
+    flat = [tag for seq in sequences for tag in list(seq) + ["O"]]
+    return _chunks(flat, lambda tag: seqeval_split(tag, semantics))
+
+
+def seqeval_scores(
+    gold_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]], semantics: str
+) -> Dict[str, Any]:
+    """seqeval's micro precision / recall / F1 of any tag sequences, in the given semantics."""
+    _check_lengths(gold_tags, pred_tags)
+    gold = set(seqeval_chunks(gold_tags, semantics))
+    pred = set(seqeval_chunks(pred_tags, semantics))
+    n_correct = len(gold & pred)
+    p, r, f = prf(n_correct, len(pred), len(gold))
+    return {
+        "precision": p, "recall": r, "f1": f,
+        "n_chunks": len(gold), "n_predicted_chunks": len(pred), "n_correct_chunks": n_correct,
+    }
+
+
+def _check_lengths(gold_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]]) -> None:
+    """Raise ValueError unless gold and predicted tag sequences pair up one to one."""
+    if len(gold_tags) != len(pred_tags):
+        raise ValueError(f"{len(gold_tags)} gold sequences but {len(pred_tags)} predicted")
+    for i, (g, p) in enumerate(zip(gold_tags, pred_tags)):
+        if len(g) != len(p):
+            raise ValueError(f"Sequence {i}: {len(g)} gold tags but {len(p)} predicted")
 
 
 def prf(n_correct: int, n_predicted: int, n_gold: int) -> Tuple[float, float, float]:
@@ -78,13 +144,10 @@ def ner_scores_from_tags(
     gold_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]]
 ) -> Dict[str, Any]:
     """Entity-level micro and per-label P/R/F1 of predicted vs gold tag sequences."""
-    if len(gold_tags) != len(pred_tags):
-        raise ValueError(f"{len(gold_tags)} gold sequences but {len(pred_tags)} predicted")
+    _check_lengths(gold_tags, pred_tags)
     gold: Dict[str, Set[Tuple[int, int, int]]] = defaultdict(set)
     pred: Dict[str, Set[Tuple[int, int, int]]] = defaultdict(set)
     for i, (g, p) in enumerate(zip(gold_tags, pred_tags)):
-        if len(g) != len(p):
-            raise ValueError(f"Sequence {i}: {len(g)} gold tags but {len(p)} predicted")
         # Entities never cross sequences, so (sequence, start, end) identifies one.
         for type_, start, end in tag_entities(g):
             gold[type_].add((i, start, end))
@@ -144,4 +207,34 @@ def pos_accuracy(gold_docs: Sequence[Doc], pred_docs: Sequence[Doc]) -> Dict[str
         "accuracy": n_correct / n_tokens if n_tokens else 0.0,
         "n_tokens": n_tokens,
         "n_correct": n_correct,
+    }
+
+
+def upos_sequences(
+    gold_docs: Sequence[Doc], pred_docs: Sequence[Doc]
+) -> Tuple[List[List[str]], List[List[str]]]:
+    """Per doc, the gold `token.pos_` and the predicted `token.tag_` of tokens with a gold UPOS."""
+    check_aligned(gold_docs, pred_docs)
+    gold_seqs: List[List[str]] = []
+    pred_seqs: List[List[str]] = []
+    for gold, pred in zip(gold_docs, pred_docs):
+        # A token without gold UPOS is dropped from both sequences (XTREME's data has
+        # none), so its neighbours become adjacent and may merge into one chunk.
+        kept = [(g.pos_, p.tag_) for g, p in zip(gold, pred) if g.pos_]
+        gold_seqs.append([g for g, _ in kept])
+        pred_seqs.append([p for _, p in kept])
+    return gold_seqs, pred_seqs
+
+
+def pos_scores(gold_docs: Sequence[Doc], pred_docs: Sequence[Doc]) -> Dict[str, Any]:
+    """UPOS accuracy and seqeval P/R/F1 (0.0.12 semantics; F1 also in 1.x), one doc a sequence."""
+    gold_seqs, pred_seqs = upos_sequences(gold_docs, pred_docs)
+    headline = seqeval_scores(gold_seqs, pred_seqs, "0.0.12")
+    seqeval_1x = seqeval_scores(gold_seqs, pred_seqs, "1.x")
+    return {
+        **pos_accuracy(gold_docs, pred_docs),
+        **headline,
+        "precision_seqeval_1x": seqeval_1x["precision"],
+        "recall_seqeval_1x": seqeval_1x["recall"],
+        "f1_seqeval_1x": seqeval_1x["f1"],
     }

@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Sequence, Union
+from typing import Dict, Sequence, Union
 
 from ..tasks import TASKS
 from .metrics_files import Metrics, load_all, load_metrics
@@ -34,14 +34,27 @@ __all__ = ["load_all", "load_metrics", "pct", "pct_diff", "render", "write_repor
 SMOKE_NOTE = "numbers are from a smoke run of the machinery, not results"
 
 
+def metric_names(metrics: Sequence[Metrics]) -> Dict[str, str]:
+    """Per task, in words, the headline metric its metrics files hold."""
+    names = {}
+    for task, spec in TASKS.items():
+        # load_all has checked that the files of one task agree on "metric".
+        used = next((m.get("metric") for m in metrics if m["task"] == task), None)
+        # A file from an older evaluate may hold another metric (POS was accuracy).
+        same = used in (None, spec.metric)
+        names[task] = spec.metric_name if same else f"{used!r} (not {spec.metric_name})"
+    return names
+
+
 def render(metrics: Sequence[Metrics], folder: Path) -> str:
     """Draw the plots into `folder` and return the markdown that references them."""
+    names = metric_names(metrics)
     lines = ["# Zero-shot cross-lingual results", ""]
     if any(m.get("smoke") is True for m in metrics):
         lines += [f"> **Note:** {SMOKE_NOTE}.", ""]
     lines += [
         "Scores in %. \"w/o en\" is the average over languages without English. "
-        + "; ".join(f"{TASKS[t].title}: {TASKS[t].metric_name}" for t in TASKS) + ".",
+        + "; ".join(f"{TASKS[t].title}: {names[t]}" for t in TASKS) + ".",
         "",
         "## Main results",
         "",
@@ -49,7 +62,7 @@ def render(metrics: Sequence[Metrics], folder: Path) -> str:
     ]
     for task, group in by_task(metrics).items():
         title = TASKS[task].title
-        lines += ["", f"## {title}", "", *language_table(group), ""]
+        lines += ["", f"## {title}", "", f"Score: {names[task]}.", "", *language_table(group), ""]
         plot_languages(group, title, folder / f"{task}_languages.png")
         lines += [f"![{title} per-language scores]({task}_languages.png)"]
         if TASKS[task].is_classification:

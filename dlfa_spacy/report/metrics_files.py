@@ -1,4 +1,9 @@
-"""Reading the metrics JSON files that `evaluate` writes, with checks that name the file."""
+"""Reading the metrics JSON files that `evaluate` writes, with checks that name the file.
+
+Variants of one task are compared through averages over languages, so `load_all`
+refuses files of one task that cover different languages or use different headline
+metrics.
+"""
 import json
 import math
 import re
@@ -40,6 +45,22 @@ def _check_reliability(bins: Any, where: str) -> None:
             raise ValueError(f"{where}: a reliability bin has no {missing}")
 
 
+def _language_set(data: Mapping[str, Any], path: Path) -> List[str]:
+    """The sorted languages of a metrics file: its "language_set", else the keys of "languages"."""
+    languages = sorted(data["languages"])
+    if "language_set" not in data:
+        return languages  # written before evaluate recorded the set
+    given = data["language_set"]
+    if not isinstance(given, list) or not all(isinstance(lang, str) for lang in given):
+        raise ValueError(f"Metrics file {path}: \"language_set\" must be a list of language codes")
+    if sorted(given) != languages:
+        raise ValueError(
+            f"Metrics file {path}: \"language_set\" {sorted(given)} differs from the languages "
+            f"it scores {languages}"
+        )
+    return languages
+
+
 def load_metrics(path: Union[str, Path]) -> Metrics:
     """Read and validate one metrics JSON file; raise ValueError naming the file and problem."""
     path = Path(path)
@@ -70,11 +91,37 @@ def load_metrics(path: Union[str, Path]) -> Metrics:
         raise ValueError(f"Metrics file {path}: \"average_without_en\" must be a number or null")
     layer = _layer_of(data, path)
     variant = data.get("variant") or ("baseline" if layer is None else f"DLFA-{layer}")
-    return {**data, "path": path, "layer": layer, "variant": str(variant)}
+    return {
+        **data, "path": path, "layer": layer, "variant": str(variant),
+        "language_set": _language_set(data, path),
+    }
+
+
+def _check_same_languages(group: Sequence[Metrics]) -> None:
+    """Raise ValueError, naming each file and what it lacks, unless one task's files share languages."""
+    union = set().union(*(m["language_set"] for m in group))
+    lacking = [(m["path"], sorted(union - set(m["language_set"]))) for m in group]
+    lacking = [(path, langs) for path, langs in lacking if langs]
+    if lacking:
+        raise ValueError(
+            f"Metrics files of task {group[0]['task']!r} cover different languages, so their "
+            "averages do not compare: "
+            + "; ".join(f"{path} lacks: {', '.join(langs)}" for path, langs in lacking)
+        )
+
+
+def _check_same_metric(group: Sequence[Metrics]) -> None:
+    """Raise ValueError unless one task's files report the same headline metric."""
+    metrics = {m.get("metric") for m in group}
+    if len(metrics) > 1:
+        raise ValueError(
+            f"Metrics files of task {group[0]['task']!r} have different headline metrics: "
+            + ", ".join(f"{m['path']} {m.get('metric')!r}" for m in group)
+        )
 
 
 def load_all(paths: Sequence[Union[str, Path]]) -> List[Metrics]:
-    """Load every metrics file; raise ValueError if two describe the same task and variant."""
+    """Load every metrics file; raise ValueError on a repeated variant or incomparable variants."""
     if not paths:
         raise ValueError("No metrics files given")
     loaded = [load_metrics(p) for p in paths]
@@ -87,4 +134,9 @@ def load_all(paths: Sequence[Union[str, Path]]) -> List[Metrics]:
                 f"of variant {key[1]!r}"
             )
         seen[key] = m["path"]
+    for task in TASKS:
+        group = [m for m in loaded if m["task"] == task]
+        if group:
+            _check_same_metric(group)
+            _check_same_languages(group)
     return loaded
