@@ -1,9 +1,13 @@
-"""Build a randomly initialised BERT (vocabulary trained locally) for offline tests and demos."""
+"""Build a randomly initialised BERT or XLM-R (vocabulary trained locally) for offline tests and demos."""
 import tempfile
 from pathlib import Path
 from typing import Iterable, List, Optional, Union
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+# XLM-R's sentencepiece model holds <unk> <s> </s> as pieces 0, 1, 2; HF's XLMRobertaTokenizer
+# maps them to fairseq's <s>=0 <pad>=1 </s>=2 <unk>=3, every other piece to its id + 1, and
+# appends <mask> last.
+XLMR_SPM_FILE = "sentencepiece.bpe.model"
 
 
 def read_texts(paths: Iterable[Union[str, Path]]) -> List[str]:
@@ -85,3 +89,55 @@ def build_mbert_sized(output: Union[str, Path], texts: List[str], seed: int = 0)
         output, texts, vocab_size=5000, num_layers=12, width=768, heads=12,
         intermediate=3072, max_position=512, pad_vocab_to=119547, seed=seed,
     )
+
+
+def build_local_xlmr(
+    output: Union[str, Path],
+    texts: List[str],
+    *,
+    vocab_size: int = 2000,
+    num_layers: int = 4,
+    width: int = 64,
+    heads: int = 4,
+    max_position: int = 512,
+    dropout: float = 0.1,
+    seed: int = 0,
+) -> Path:
+    """Train a unigram sentencepiece model on `texts` and save a random XLM-R (slow and fast tokenizer) to `output`."""
+    import sentencepiece as spm
+    import torch
+    from transformers import XLMRobertaConfig, XLMRobertaModel, XLMRobertaTokenizerFast
+
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        spm_file = Path(tmp) / XLMR_SPM_FILE
+        with spm_file.open("wb") as f:
+            # XLM-R's layout: no padding piece; a small corpus may give fewer pieces than asked.
+            spm.SentencePieceTrainer.train(
+                sentence_iterator=iter(texts), model_writer=f, vocab_size=vocab_size,
+                model_type="unigram", unk_id=0, bos_id=1, eos_id=2, pad_id=-1,
+                character_coverage=1.0, hard_vocab_limit=False, num_threads=1, minloglevel=2,
+            )
+        # Converted from the slow tokenizer as HF converts XLM-R's own file; save_pretrained
+        # writes tokenizer.json and the sentencepiece file, which spacy-transformers reads back.
+        tokenizer = XLMRobertaTokenizerFast(vocab_file=str(spm_file), model_max_length=max_position)
+        tokenizer.save_pretrained(str(output))
+    config = XLMRobertaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=width,
+        num_hidden_layers=num_layers,
+        num_attention_heads=heads,
+        intermediate_size=4 * width,
+        # Positions start after the padding index (1), as in XLM-R's 514 for 512 tokens.
+        max_position_embeddings=max_position + 2,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        type_vocab_size=1,
+        hidden_dropout_prob=dropout,
+        attention_probs_dropout_prob=dropout,
+    )
+    torch.manual_seed(seed)
+    XLMRobertaModel(config).save_pretrained(str(output))
+    return output
