@@ -3,7 +3,7 @@ import json
 import os
 import uuid
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Dict, Mapping, Optional
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -23,8 +23,35 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
-    """Write JSON atomically (indented, UTF-8, no NaN)."""
+def _inline(data: Any, key: str, inlined: Dict[str, str]) -> Any:
+    """A copy of data with every value under `key` replaced by a placeholder string, kept in `inlined`."""
+    if isinstance(data, Mapping):
+        copy = {}
+        for k, v in data.items():
+            if k == key:
+                token = f"@inline-{uuid.uuid4().hex}@"
+                inlined[json.dumps(token)] = json.dumps(v, separators=(",", ":"), allow_nan=False)
+                copy[k] = token
+            else:
+                copy[k] = _inline(v, key, inlined)
+        return copy
+    if isinstance(data, (list, tuple)):
+        return [_inline(v, key, inlined) for v in data]
+    return data
+
+
+def dumps_json(data: Mapping[str, Any], inline_key: Optional[str] = None) -> str:
+    """JSON text, indented, UTF-8, no NaN; values under `inline_key` each on one line."""
+    inlined: Dict[str, str] = {}
+    if inline_key is not None:
+        data = _inline(data, inline_key, inlined)
     # allow_nan=False: a NaN would make the file unreadable for strict parsers.
-    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    write_atomic(Path(path), text.encode("utf8"))
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    for token, value in inlined.items():
+        text = text.replace(token, value, 1)
+    return text + "\n"
+
+
+def write_json_atomic(path: Path, data: Mapping[str, Any], inline_key: Optional[str] = None) -> None:
+    """Write JSON atomically (indented, UTF-8, no NaN); values under `inline_key` each on one line."""
+    write_atomic(Path(path), dumps_json(data, inline_key).encode("utf8"))

@@ -41,17 +41,22 @@ from typing import (
     Union,
 )
 
+import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
 from .atomic import write_json_atomic
 from .metrics import (
     average_scores,
+    bio_tags,
     check_aligned,
     classification_scores,
     gold_category,
+    ner_doc_counts,
     ner_scores,
     pos_scores,
+    seqeval_doc_counts,
+    upos_sequences,
 )
 from .segments import SEGMENTS_KEY, merge_segments, split_doc
 from .tasks import TASKS, get_task
@@ -199,19 +204,34 @@ def predict(
     return preds
 
 
+PER_EXAMPLE_KEY = "per_example"
+
+
 def score_language(
     task: str, gold_docs: Sequence[Doc], pred_docs: Sequence[Doc], labels: Sequence[str]
 ) -> Dict[str, Any]:
-    """All metrics of one language, with "score" and "n" added."""
+    """All metrics of one language, with "score", "n" and "per_example" added.
+
+    per_example, in test-file order: xnli / pawsx 0/1 correctness per example; ner / pos
+    [n_correct, n_predicted, n_gold] chunks per doc (the headline F1 is the micro F1 of
+    the summed counts). Enough to rescore a resample of the examples (the bootstrap).
+    """
     if task == "ner":
         result = ner_scores(gold_docs, pred_docs)
+        per_example = ner_doc_counts([bio_tags(d) for d in gold_docs], [bio_tags(d) for d in pred_docs])
     elif task == "pos":
         result = pos_scores(gold_docs, pred_docs)
+        # The headline chunks: seqeval 0.0.12's reading, as pos_scores' "f1".
+        per_example = seqeval_doc_counts(*upos_sequences(gold_docs, pred_docs), "0.0.12")
     else:
         check_aligned(gold_docs, pred_docs)
         probs = [[d.cats.get(label, 0.0) for label in labels] for d in pred_docs]
-        result = classification_scores([gold_category(d) for d in gold_docs], probs, labels)
-    return {"score": result[get_task(task).metric], "n": len(gold_docs), **result}
+        golds = [gold_category(d) for d in gold_docs]
+        result = classification_scores(golds, probs, labels)
+        # argmax takes the first label on a tie, as classification_scores does.
+        predicted = np.asarray(probs, dtype=float).argmax(axis=1)
+        per_example = [int(labels[int(p)] == g) for p, g in zip(predicted, golds)]
+    return {"score": result[get_task(task).metric], "n": len(gold_docs), **result, PER_EXAMPLE_KEY: per_example}
 
 
 def evaluate_pipeline(
@@ -277,5 +297,6 @@ def evaluate_pipeline(
     if not spec.is_classification:
         metrics["n_segmented"] = sum(scores["n_segmented"] for scores in languages.values())
     if output is not None:
-        write_json_atomic(Path(output), metrics)
+        # One line per language's per-example list: indented, it would take a line per int.
+        write_json_atomic(Path(output), metrics, inline_key=PER_EXAMPLE_KEY)
     return metrics

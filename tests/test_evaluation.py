@@ -535,3 +535,83 @@ def test_nan_free_json(xnli_setup):
     metrics = evaluate_pipeline(str(xnli_setup["model"]), xnli_setup["data"], task="pawsx")
     text = json.dumps(metrics, allow_nan=False)
     assert "NaN" not in text and not math.isnan(metrics["average"])
+
+
+# ------------------------------------------------------ per-example data -------
+
+
+def test_evaluate_writes_per_example_ner_counts(ner_setup):
+    from dlfa_spacy.metrics.bootstrap import score
+
+    out = ner_setup["root"] / "per-example" / "ner.json"
+    evaluate_pipeline(str(ner_setup["model"]), ner_setup["data"], task="ner", output=out)
+    metrics = json.loads(out.read_text())
+    # By hand, per doc [n_correct, n_predicted, n_gold]: de finds Anna and Berlin, misses
+    # Bob and Carl; en gets Anna, calls Paris PER; fr gets Berlin, calls Paris PER.
+    assert metrics["languages"]["de"]["per_example"] == [[2, 2, 2], [0, 0, 2]]
+    assert metrics["languages"]["en"]["per_example"] == [[1, 2, 2], [0, 0, 0], [0, 0, 0]]
+    assert metrics["languages"]["fr"]["per_example"] == [[1, 2, 2]]
+    for scores in metrics["languages"].values():
+        assert score(scores["per_example"]) == scores["score"]
+    # Each per-example list on one line, so the file stays small.
+    assert '"per_example": [[2,2,2],[0,0,2]]' in out.read_text()
+
+
+def test_evaluate_writes_per_example_correctness(xnli_setup):
+    out = xnli_setup["root"] / "per-example.json"
+    metrics = evaluate_pipeline(str(xnli_setup["model"]), xnli_setup["data"], task="xnli", output=out)
+    assert json.loads(out.read_text()) == json.loads(json.dumps(metrics))
+    for lang, scores in metrics["languages"].items():
+        gold = read_gold(xnli_setup["data"] / f"{lang}.spacy")
+        preds = predictions(xnli_setup["model"], gold)
+        expected = [int(max(p.cats, key=p.cats.get) == max(g.cats, key=g.cats.get)) for g, p in zip(gold, preds)]
+        assert scores["per_example"] == expected
+        assert sum(expected) / len(expected) == scores["score"]
+
+
+def test_evaluate_writes_per_example_pos_counts(tmp_path):
+    from dlfa_spacy.metrics.bootstrap import score
+
+    nlp = spacy.blank("xx")
+    tagger = nlp.add_pipe("tagger")
+    for label in ("NOUN", "VERB", "PUNCT"):
+        tagger.add_label(label)
+    train = [Example(Doc(nlp.vocab, words=w), doc(nlp.vocab, w, tags=t)) for w, t in POS_DATA["en"]]
+    train_a_little(nlp, train)
+    nlp.to_disk(tmp_path / "model")
+    for lang, items in POS_DATA.items():
+        write_docbin(tmp_path / "data" / f"{lang}.spacy", [doc(nlp.vocab, w, pos=t) for w, t in items])
+    metrics = evaluate_pipeline(str(tmp_path / "model"), tmp_path / "data", task="pos")
+    for lang, scores in metrics["languages"].items():
+        counts = scores["per_example"]
+        assert len(counts) == scores["n"]
+        assert [sum(c[i] for c in counts) for i in range(3)] == [
+            scores["n_correct_chunks"], scores["n_predicted_chunks"], scores["n_chunks"]
+        ]
+        assert score(counts) == scores["score"]
+
+
+def test_doc_counts_sum_to_the_headline_counts_on_random_sequences():
+    from dlfa_spacy.metrics import ner_doc_counts, seqeval_doc_counts, seqeval_scores
+
+    rng = random.Random(5)
+    bio = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+    # "X-O" has the 0.0.12 type "O": its chunks may run on over a sequence's end.
+    upos = ["NOUN", "VERB", "SCONJ", "CCONJ", "INTJ", "X-O"]
+    for tags in (bio, upos):
+        gold = [[rng.choice(tags) for _ in range(rng.randint(0, 6))] for _ in range(30)]
+        pred = [[rng.choice(tags) if rng.random() < 0.5 else t for t in seq] for seq in gold]
+        for semantics in ("0.0.12", "1.x"):
+            counts = seqeval_doc_counts(gold, pred, semantics)
+            headline = seqeval_scores(gold, pred, semantics)
+            assert len(counts) == len(gold)
+            assert [sum(c[i] for c in counts) for i in range(3)] == [
+                headline["n_correct_chunks"], headline["n_predicted_chunks"], headline["n_chunks"]
+            ]
+    gold = [[rng.choice(bio) for _ in range(rng.randint(0, 6))] for _ in range(30)]
+    pred = [[rng.choice(bio) if rng.random() < 0.5 else t for t in seq] for seq in gold]
+    totals = ner_scores_from_tags(gold, pred)
+    counts = ner_doc_counts(gold, pred)
+    assert [sum(c[i] for c in counts) for i in range(3)] == [
+        totals["n_correct"], totals["n_predicted"], totals["n_entities"]
+    ]

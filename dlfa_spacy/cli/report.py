@@ -1,9 +1,11 @@
-"""`report`: markdown tables and PNG plots from metrics JSON files."""
+"""`report`: markdown tables and PNG plots from metrics JSON files and layer sweeps."""
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
+from ..metrics.bootstrap import N_ROUNDS, SEED
 from ..report import write_report
 from ..report.metrics_files import load_all
+from ..report.sweep import dk_table, group_trials, load_trials, seed_notes, write_sweep_report
 from ..report.tables import main_table
 from ._util import Arg, Opt, app, input_errors, msg
 
@@ -12,16 +14,29 @@ from ._util import Arg, Opt, app, input_errors, msg
 @input_errors
 def report_cli(
     # fmt: off
-    metrics: List[Path] = Arg(..., help="Metrics JSON files written by `evaluate`", dir_okay=False),
-    output_dir: Path = Opt(..., "--output", "-o", help="Folder for results.md and its plots", file_okay=False),
+    metrics: Optional[List[Path]] = Arg(None, help="Metrics JSON files written by `evaluate` (optional with --sweep)", dir_okay=False),
+    output_dir: Path = Opt(..., "--output", "-o", help="Folder for results.md, sweep.md and their plots", file_okay=False),
+    sweep: Optional[List[Path]] = Opt(None, "--sweep", help="Sweep output folder holding trials/{variant}-s{seed}/metrics.json; repeat for several. Writes sweep.md (D_k table over seeds, gain heatmaps, paired-bootstrap CIs of the best k) next to results.md", file_okay=False),
+    rounds: int = Opt(N_ROUNDS, "--bootstrap-rounds", help="Rounds of the paired bootstrap (with --sweep)", min=1),
+    seed: int = Opt(SEED, "--bootstrap-seed", help="Random seed of the paired bootstrap (with --sweep)"),
     # fmt: on
 ) -> None:
-    """Write results.md (main, per-language, calibration and D_k tables) and its plots."""
+    """Write results.md (main, per-language, calibration and D_k tables) and its plots; with --sweep also sweep.md."""
+    if not metrics and not sweep:
+        raise ValueError("Nothing to report: give metrics JSON files, --sweep folders, or both")
     try:
         import matplotlib  # noqa: F401
     except ImportError:
         msg.fail("The report draws plots with matplotlib: pip install \"dlfa-spacy[report]\"", exits=1)
-    path = write_report(metrics, output_dir)
-    msg.good(f"Wrote {path}")
-    # The main table is markdown already: print it as it is in the file.
-    print("\n".join(main_table(load_all(metrics))))
+    if metrics:
+        path = write_report(metrics, output_dir)
+        msg.good(f"Wrote {path}")
+        # The main table is markdown already: print it as it is in the file.
+        print("\n".join(main_table(load_all(metrics))))
+    if sweep:
+        path = write_sweep_report(sweep, output_dir, n_rounds=rounds, seed=seed)
+        msg.good(f"Wrote {path}")
+        groups = group_trials(load_trials(sweep))
+        for note in seed_notes(groups):
+            msg.warn(note)
+        print("\n".join(dk_table(groups)))

@@ -13,12 +13,14 @@ from .tagging import (
     SEQEVAL_SEMANTICS,
     bio_tags,
     check_aligned,
+    ner_doc_counts,
     ner_scores,
     ner_scores_from_tags,
     pos_accuracy,
     pos_scores,
     prf,
     seqeval_chunks,
+    seqeval_doc_counts,
     seqeval_scores,
     seqeval_split,
     tag_entities,
@@ -27,8 +29,8 @@ from .tagging import (
 
 __all__ = [
     "N_BINS", "average_scores", "bio_tags", "brier_score", "check_aligned", "classification_scores",
-    "expected_calibration_error", "gold_category", "ner_scores", "ner_scores_from_tags",
+    "expected_calibration_error", "gold_category", "ner_doc_counts", "ner_scores", "ner_scores_from_tags",
     "negative_log_likelihood", "pos_accuracy", "pos_scores", "prf", "reliability_bins",
-    "SEQEVAL_SEMANTICS", "seqeval_chunks", "seqeval_scores", "seqeval_split", "tag_entities",
+    "SEQEVAL_SEMANTICS", "seqeval_chunks", "seqeval_doc_counts", "seqeval_scores", "seqeval_split", "tag_entities",
     "upos_sequences",
 ]

@@ -9,6 +9,7 @@ chunk. Two readings of a tag's type exist (`SEQEVAL_SEMANTICS`): seqeval 0.0.12,
 release current when XTREME came out (March 2020), takes the whole tag (`NOUN`); seqeval
 1.x takes `tag[1:]`, so `CCONJ` and `SCONJ` share the type `CONJ`.
 """
+import bisect
 from collections import Counter, defaultdict
 from typing import Any, Callable, Dict, List, Sequence, Set, Tuple
 
@@ -238,3 +239,39 @@ def pos_scores(gold_docs: Sequence[Doc], pred_docs: Sequence[Doc]) -> Dict[str, 
         "recall_seqeval_1x": seqeval_1x["recall"],
         "f1_seqeval_1x": seqeval_1x["f1"],
     }
+
+
+def _doc_starts(sequences: Sequence[Sequence[str]]) -> List[int]:
+    """Offset of each sequence in seqeval's flat list (one "O" after each sequence)."""
+    starts, offset = [], 0
+    for seq in sequences:
+        starts.append(offset)
+        offset += len(seq) + 1
+    return starts
+
+
+def seqeval_doc_counts(
+    gold_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]], semantics: str
+) -> List[List[int]]:
+    """Per sequence [n_correct, n_predicted, n_gold] chunks; their sums are `seqeval_scores`' counts."""
+    _check_lengths(gold_tags, pred_tags)
+    gold = set(seqeval_chunks(gold_tags, semantics))
+    pred = set(seqeval_chunks(pred_tags, semantics))
+    starts = _doc_starts(gold_tags)
+    counts = [[0, 0, 0] for _ in gold_tags]
+    # A chunk belongs to the sequence it starts in: the sums then equal the headline
+    # counts exactly, even for odd tags whose chunks run on over a sequence's end.
+    for column, chunks in enumerate((gold & pred, pred, gold)):
+        for _, start, _ in chunks:
+            counts[bisect.bisect_right(starts, start) - 1][column] += 1
+    return counts
+
+
+def ner_doc_counts(gold_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]]) -> List[List[int]]:
+    """Per sequence [n_correct, n_predicted, n_gold] entities; their sums are `ner_scores_from_tags`' counts."""
+    _check_lengths(gold_tags, pred_tags)
+    counts = []
+    for g, p in zip(gold_tags, pred_tags):
+        gold, pred = set(tag_entities(g)), set(tag_entities(p))
+        counts.append([len(gold & pred), len(pred), len(gold)])
+    return counts

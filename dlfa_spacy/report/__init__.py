@@ -7,6 +7,9 @@
 * per task, a per-language table (baseline, each DLFA variant, DLFA - baseline) and a
   per-language bar plot; for XNLI / PAWS-X also a calibration table and reliability
   diagrams; with several fusion layers of one task, the D_k table and a heatmap.
+
+`write_sweep_report` (`sweep.py`) writes `sweep.md` from a layer sweep's trials: the D_k
+table over seeds, gain heatmaps and paired-bootstrap intervals of the best k.
 """
 import os
 import shutil
@@ -17,6 +20,7 @@ from typing import Dict, Sequence, Union
 from ..tasks import TASKS
 from .metrics_files import Metrics, load_all, load_metrics
 from .plots import plot_languages, plot_layer_heatmap, plot_reliability
+from .sweep import load_trials, write_sweep_report
 from .tables import (
     by_task,
     calibration_table,
@@ -28,7 +32,9 @@ from .tables import (
     pct_diff,
 )
 
-__all__ = ["load_all", "load_metrics", "pct", "pct_diff", "render", "write_report"]
+__all__ = [
+    "load_all", "load_metrics", "load_trials", "pct", "pct_diff", "render", "write_report", "write_sweep_report",
+]
 
 
 SMOKE_NOTE = "numbers are from a smoke run of the machinery, not results"

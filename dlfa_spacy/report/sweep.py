@@ -1,0 +1,393 @@
+"""The sweep section of the report: fusion layers k over several seeds, with significance.
+
+A layer sweep writes one folder per trial, `OUT/trials/{variant}-s{seed}/metrics.json`
+(variant "baseline" or "DLFA-k"), each an `evaluate` metrics file plus an integer "seed".
+`write_sweep_report` writes `sweep.md` and its heatmaps from one or more such OUT folders:
+
+* the D_k table: rows baseline, D_1.., columns each task's average score and the
+  average over tasks, as "mean ± std" over seeds (std with ddof=1; "± –" for one seed);
+* per task, a heatmap of the mean gain over the baseline per fusion layer and language;
+* per task, for the best k (highest mean average), the per-language gain with the 95%
+  interval of a paired bootstrap over test examples pooled over seeds
+  (`metrics.bootstrap`), flagged significant when the interval excludes 0.
+"""
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from statistics import mean, stdev
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+from ..metrics.bootstrap import N_ROUNDS, SEED, BootstrapResult, as_array, per_language_bootstrap, score
+from ..tasks import TASKS
+from .metrics_files import Metrics, load_metrics
+from .plots import _figure
+from .tables import MISSING, _table, pct, pct_diff, variant_key
+
+TRIALS = "trials"
+METRICS_FILE = "metrics.json"
+PER_EXAMPLE = "per_example"
+REPORT_FILE = "sweep.md"
+SMOKE_NOTE = "numbers are from a smoke run of the machinery, not results"
+
+# {task: {variant: {seed: metrics}}}, tasks in paper order, variants baseline first then by k.
+Groups = Dict[str, Dict[str, Dict[int, Metrics]]]
+
+# A per-example rescore may differ from the stored score by float rounding only.
+SCORE_TOLERANCE = 1e-9
+
+
+# ----------------------------------------------------------------- loading ---
+
+
+def trial_files(sweep_dir: Union[str, Path]) -> List[Path]:
+    """The metrics files of a sweep folder's trials, sorted; ValueError if there are none."""
+    trials = Path(sweep_dir) / TRIALS
+    if not trials.is_dir():
+        raise ValueError(f"Sweep folder {sweep_dir} has no {TRIALS}/ folder")
+    files = sorted(p / METRICS_FILE for p in trials.iterdir() if (p / METRICS_FILE).is_file())
+    if not files:
+        raise ValueError(f"Sweep folder {sweep_dir} has no {TRIALS}/*/{METRICS_FILE}")
+    return files
+
+
+def _seed_of(data: Metrics, path: Path) -> int:
+    """The trial's seed: its "seed" key, else the -s{seed} of its folder name."""
+    seed = data.get("seed")
+    if seed is None:
+        match = re.search(r"-s(\d+)$", path.parent.name)
+        if match is None:
+            raise ValueError(f"Trial {path} has no \"seed\" and its folder name does not end in -s<seed>")
+        return int(match.group(1))
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f"Trial {path}: \"seed\" must be an integer, got {seed!r}")
+    return seed
+
+
+def _check_per_example(m: Metrics) -> None:
+    """ValueError naming the file unless every per-example list is valid and reproduces its score."""
+    for lang, scores in m["languages"].items():
+        if PER_EXAMPLE not in scores:
+            continue
+        try:
+            data = as_array(scores[PER_EXAMPLE])
+        except ValueError as err:
+            raise ValueError(f"Trial {m['path']}, language {lang!r}: {err}") from None
+        rescored = score(data)
+        if abs(rescored - scores["score"]) > SCORE_TOLERANCE:
+            raise ValueError(
+                f"Trial {m['path']}, language {lang!r}: \"{PER_EXAMPLE}\" gives the score {rescored}, "
+                f"but \"score\" is {scores['score']}"
+            )
+
+
+def load_trial(path: Union[str, Path]) -> Metrics:
+    """Read and validate one trial's metrics file, with "seed" and "folder" set."""
+    m = load_metrics(path)
+    _check_per_example(m)
+    return {**m, "seed": _seed_of(m, m["path"]), "folder": m["path"].parent}
+
+
+def _check_duplicates(trials: Sequence[Metrics]) -> None:
+    """ValueError naming both folders when two trials hold one task, variant and seed."""
+    seen: Dict[Tuple[str, str, int], Path] = {}
+    for t in trials:
+        key = (t["task"], t["variant"], t["seed"])
+        if key in seen:
+            raise ValueError(
+                f"Trials {seen[key]} and {t['folder']} both hold task {key[0]!r}, variant {key[1]!r}, seed {key[2]}"
+            )
+        seen[key] = t["folder"]
+
+
+def _check_comparable(task: str, trials: Sequence[Metrics]) -> None:
+    """ValueError naming the trial folders unless one task's trials share languages and metric."""
+    union = set().union(*(t["language_set"] for t in trials))
+    lacking = [(t["folder"], sorted(union - set(t["language_set"]))) for t in trials]
+    lacking = [(folder, langs) for folder, langs in lacking if langs]
+    if lacking:
+        raise ValueError(
+            f"Trials of task {task!r} cover different languages, so they do not compare: "
+            + "; ".join(f"{folder} lacks: {', '.join(langs)}" for folder, langs in lacking)
+        )
+    metrics = {t.get("metric") for t in trials}
+    if len(metrics) > 1:
+        raise ValueError(
+            f"Trials of task {task!r} have different headline metrics: "
+            + ", ".join(f"{t['folder']} {t.get('metric')!r}" for t in trials)
+        )
+
+
+def load_trials(sweep_dirs: Sequence[Union[str, Path]]) -> List[Metrics]:
+    """Load every trial of the sweep folders; ValueError on duplicates or incomparable trials."""
+    if not sweep_dirs:
+        raise ValueError("No sweep folders given")
+    trials = [load_trial(p) for d in sweep_dirs for p in trial_files(d)]
+    _check_duplicates(trials)
+    for task in TASKS:
+        group = [t for t in trials if t["task"] == task]
+        if group:
+            _check_comparable(task, group)
+    return trials
+
+
+def group_trials(trials: Sequence[Metrics]) -> Groups:
+    """Trials by task (paper order), variant (baseline, then by k) and seed (ascending)."""
+    groups: Groups = {}
+    for task in TASKS:
+        ordered = sorted((t for t in trials if t["task"] == task), key=lambda t: (variant_key(t), t["seed"]))
+        for t in ordered:
+            groups.setdefault(task, {}).setdefault(t["variant"], {})[t["seed"]] = t
+    return groups
+
+
+# ------------------------------------------------------------------ tables ---
+
+
+def mean_std(values: Sequence[float]) -> Tuple[float, Optional[float]]:
+    """(mean, sample std with ddof=1), the std None for fewer than two values."""
+    return mean(values), (stdev(values) if len(values) >= 2 else None)
+
+
+def mean_std_cell(values: Sequence[float]) -> str:
+    """Scores in [0, 1] as "mean ± std" in %, "mean ± –" for one value, the missing mark for none."""
+    if not values:
+        return MISSING
+    m, s = mean_std(values)
+    return f"{100 * m:.2f} ± {MISSING if s is None else f'{100 * s:.2f}'}"
+
+
+def row_name(variant: str) -> str:
+    """The D_k table's row name of a variant: "baseline", "D_k" for "DLFA-k", else the name."""
+    match = re.fullmatch(r"DLFA-(\d+)", variant)
+    return f"D_{match.group(1)}" if match else variant
+
+
+def all_variants(groups: Groups) -> List[str]:
+    """Every variant of any task, baseline first, then by k."""
+    firsts = {}
+    for runs in groups.values():
+        for variant, seeds in runs.items():
+            firsts.setdefault(variant, next(iter(seeds.values())))
+    return sorted(firsts, key=lambda v: variant_key(firsts[v]))
+
+
+def task_average_by_seed(groups: Groups, variant: str) -> List[float]:
+    """Per seed that has every task of the sweep, the mean over tasks of the average score."""
+    seed_sets = [set(runs.get(variant, {})) for runs in groups.values()]
+    common = sorted(set.intersection(*seed_sets)) if seed_sets else []
+    return [mean(runs[variant][s]["average"] for runs in groups.values()) for s in common]
+
+
+def dk_table(groups: Groups) -> List[str]:
+    """The D_k table: mean ± std over seeds of each task's average score and of the average over tasks."""
+    header = ["k"] + [TASKS[task].title for task in groups] + ["Average"]
+    rows = []
+    for variant in all_variants(groups):
+        cells = [row_name(variant)]
+        for runs in groups.values():
+            cells.append(mean_std_cell([m["average"] for m in runs.get(variant, {}).values()]))
+        cells.append(mean_std_cell(task_average_by_seed(groups, variant)))
+        rows.append(cells)
+    return _table(header, rows)
+
+
+def seed_notes(groups: Groups) -> List[str]:
+    """One line per task whose variants were run with different seeds, listing each variant's seeds."""
+    notes = []
+    for task, runs in groups.items():
+        if len({tuple(seeds) for seeds in runs.values()}) > 1:
+            listed = "; ".join(f"{v}: {', '.join(map(str, seeds))}" for v, seeds in runs.items())
+            notes.append(f"{TASKS[task].title}: the variants have different seeds ({listed})")
+    return notes
+
+
+def mean_average(seeds: Dict[int, Metrics]) -> float:
+    """Mean over seeds of the average score of one variant."""
+    return mean(m["average"] for m in seeds.values())
+
+
+def mean_scores(seeds: Dict[int, Metrics]) -> Dict[str, float]:
+    """Per language, the mean over seeds of the score of one variant."""
+    langs = next(iter(seeds.values()))["language_set"]
+    return {lang: mean(m["languages"][lang]["score"] for m in seeds.values()) for lang in langs}
+
+
+def fused(runs: Dict[str, Dict[int, Metrics]]) -> Dict[str, Dict[int, Metrics]]:
+    """The variants of one task that fuse a layer (DLFA-k), in order of k."""
+    return {v: seeds for v, seeds in runs.items() if next(iter(seeds.values()))["layer"] is not None}
+
+
+def best_variant(runs: Dict[str, Dict[int, Metrics]]) -> Optional[str]:
+    """The fused variant with the highest mean average score (the lower k on a tie), or None."""
+    candidates = fused(runs)
+    # max keeps the first of equal values, and candidates are in order of k.
+    return max(candidates, key=lambda v: mean_average(candidates[v])) if candidates else None
+
+
+def gain_matrix(runs: Dict[str, Dict[int, Metrics]]) -> Tuple[List[str], List[str], List[List[float]]]:
+    """(fused variants, languages, rows of mean gain over the baseline in points) of one task."""
+    base = mean_scores(runs["baseline"])
+    langs = list(base)
+    variants = list(fused(runs))
+    values = [[100 * (mean_scores(runs[v])[lang] - base[lang]) for lang in langs] for v in variants]
+    return variants, langs, values
+
+
+def _missing_per_example(seeds: Dict[int, Metrics]) -> List[Path]:
+    """The trial folders of one variant that lack per-example data for some language."""
+    return [m["folder"] for m in seeds.values() if any(PER_EXAMPLE not in s for s in m["languages"].values())]
+
+
+def _check_same_examples(runs: Sequence[Metrics], lang: str) -> None:
+    """ValueError naming the trial folders unless they scored the same number of examples in `lang`."""
+    sizes = {m["folder"]: len(m["languages"][lang][PER_EXAMPLE]) for m in runs}
+    if len(set(sizes.values())) > 1:
+        raise ValueError(
+            f"Trials differ in the number of {lang!r} test examples, so they do not pair: "
+            + ", ".join(f"{folder}: {n}" for folder, n in sizes.items())
+        )
+
+
+def significance(
+    baseline: Dict[int, Metrics], variant: Dict[int, Metrics], n_rounds: int, seed: int
+) -> Dict[str, BootstrapResult]:
+    """Per language and for the average: the paired bootstrap of variant - baseline."""
+    runs = [*baseline.values(), *variant.values()]
+    langs = runs[0]["language_set"]
+    for lang in langs:
+        _check_same_examples(runs, lang)
+    per_seed = lambda seeds, lang: [m["languages"][lang][PER_EXAMPLE] for m in seeds.values()]  # noqa: E731
+    return per_language_bootstrap(
+        {lang: per_seed(baseline, lang) for lang in langs},
+        {lang: per_seed(variant, lang) for lang in langs},
+        n_rounds, seed,
+    )
+
+
+def _ci_cells(result: Optional[BootstrapResult]) -> List[str]:
+    """The 95% CI (points) and significance cells of one bootstrap result."""
+    if result is None:
+        return [MISSING, MISSING]
+    interval = f"[{pct_diff(result.ci_low, 0.0)}, {pct_diff(result.ci_high, 0.0)}]"
+    return [interval, "**yes**" if result.significant else "no"]
+
+
+def significance_table(
+    baseline: Dict[int, Metrics], variant: Dict[int, Metrics], results: Optional[Dict[str, BootstrapResult]]
+) -> List[str]:
+    """Per language and on average: baseline and variant (mean over seeds), gain, 95% CI, significant."""
+    name = next(iter(variant.values()))["variant"]
+    base, var = mean_scores(baseline), mean_scores(variant)
+    rows = []
+    for lang in base:
+        result = results[lang] if results else None
+        rows.append([lang, pct(base[lang]), pct(var[lang]), pct_diff(var[lang], base[lang]), *_ci_cells(result)])
+    rows.append([
+        "**average**", pct(mean(base.values())), pct(mean(var.values())),
+        pct_diff(mean(var.values()), mean(base.values())), *_ci_cells(results["average"] if results else None),
+    ])
+    return _table(["Language", "baseline", name, "gain", "95% CI", "significant"], rows)
+
+
+# ------------------------------------------------------------------- plots ---
+
+
+def plot_gain_heatmap(variants: Sequence[str], langs: Sequence[str], values: Sequence[Sequence[float]],
+                      title: str, path: Path) -> None:
+    """Heatmap of the mean gain over the baseline (points): fusion layers x languages."""
+    fig = _figure(max(5.0, 0.7 * len(langs) + 2), max(2.5, 0.45 * len(variants) + 1.5))
+    ax = fig.add_subplot()
+    # A diverging map centred on 0: gains green, losses red, whatever their size.
+    bound = max((abs(v) for row in values for v in row), default=0.0) or 1.0
+    image = ax.imshow(values, aspect="auto", cmap="RdYlGn", vmin=-bound, vmax=bound)
+    ax.set_xticks(range(len(langs)))
+    ax.set_xticklabels(langs)
+    ax.set_yticks(range(len(variants)))
+    ax.set_yticklabels([row_name(v) for v in variants])
+    for r, row in enumerate(values):
+        for c, v in enumerate(row):
+            ax.text(c, r, f"{v:+.1f}", ha="center", va="center", color="black", fontsize="x-small")
+    ax.set_title(f"{title}: gain over baseline (points)", fontsize="medium")
+    fig.colorbar(image, ax=ax)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+
+
+# ------------------------------------------------------------------ render ---
+
+
+def _task_section(task: str, runs: Dict[str, Dict[int, Metrics]], folder: Path,
+                  n_rounds: int, seed: int) -> List[str]:
+    """The heatmap and the best-k significance table of one task (nothing without a baseline)."""
+    title = TASKS[task].title
+    best = best_variant(runs)
+    if "baseline" not in runs or best is None:
+        return ["", f"### {title}", "", "No baseline and DLFA trials to compare."]
+    lines = ["", f"### {title}", ""]
+    png = f"sweep_{task}_gain.png"
+    plot_gain_heatmap(*gain_matrix(runs), title, folder / png)
+    lines += [f"![{title} gain over the baseline by fusion layer]({png})", ""]
+    lines += [f"Best fusion layer: {row_name(best)} (highest mean average over seeds).", ""]
+    missing = _missing_per_example(runs["baseline"]) + _missing_per_example(runs[best])
+    results = None if missing else significance(runs["baseline"], runs[best], n_rounds, seed)
+    lines += significance_table(runs["baseline"], runs[best], results)
+    if missing:
+        lines += ["", "No confidence intervals: no per-example data in "
+                  + ", ".join(f"`{f}`" for f in missing) + "."]
+    return lines
+
+
+def render_sweep(trials: Sequence[Metrics], folder: Path, n_rounds: int = N_ROUNDS, seed: int = SEED) -> str:
+    """Draw the sweep heatmaps into `folder` and return the markdown of the sweep section."""
+    groups = group_trials(trials)
+    lines = ["# Layer sweep", ""]
+    if any(t.get("smoke") is True for t in trials):
+        lines += [f"> **Note:** {SMOKE_NOTE}.", ""]
+    lines += [f"> **Note:** {note}." for note in seed_notes(groups)]
+    lines += [""] if seed_notes(groups) else []
+    lines += [
+        "Average score over languages in %, mean ± std over seeds (std with ddof=1; \"± –\": one seed). "
+        "Average: per seed with every task, the mean over tasks.",
+        "",
+        "## D_k",
+        "",
+        *dk_table(groups),
+        "",
+        "## Gain over the baseline and its significance",
+        "",
+        f"Gain in points of the mean over seeds. 95% CI: percentile interval of a paired bootstrap "
+        f"over test examples ({n_rounds} rounds, seed {seed}), one resample of each language's "
+        "examples per round shared by every seed of both variants; significant when it excludes 0. "
+        "The average row resamples every language in each round.",
+    ]
+    for task, runs in groups.items():
+        lines += _task_section(task, runs, folder, n_rounds, seed)
+    lines += ["", "Trials:", ""]
+    lines += [f"- `{t['folder']}` ({TASKS[t['task']].title}, {t['variant']}, seed {t['seed']})" for t in trials]
+    return "\n".join(lines) + "\n"
+
+
+def write_sweep_report(
+    sweep_dirs: Sequence[Union[str, Path]],
+    output_dir: Union[str, Path],
+    n_rounds: int = N_ROUNDS,
+    seed: int = SEED,
+) -> Path:
+    """Write `output_dir/sweep.md` and its heatmaps from the sweep folders' trials; return its path."""
+    trials = load_trials(sweep_dirs)  # every trial is checked before anything is written
+    output_dir = Path(output_dir)
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ValueError(f"Output {output_dir} exists and is not a folder")
+    output_dir.mkdir(parents=True, exist_ok=True)
+    # As write_report: drawn into a temp folder, moved into place once all succeeded.
+    tmp = Path(tempfile.mkdtemp(dir=output_dir, prefix=".sweep-"))
+    try:
+        (tmp / REPORT_FILE).write_text(render_sweep(trials, tmp, n_rounds, seed), encoding="utf8")
+        for png in sorted(tmp.glob("*.png")):
+            os.replace(png, output_dir / png.name)
+        os.replace(tmp / REPORT_FILE, output_dir / REPORT_FILE)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return output_dir / REPORT_FILE

@@ -1,0 +1,221 @@
+"""Tests of the report's sweep section (report/sweep.py) and `report --sweep`, on written trial files."""
+import json
+from pathlib import Path
+from statistics import mean
+from typing import Any, Dict, List, Optional
+
+import pytest
+from typer.testing import CliRunner
+
+from dlfa_spacy.cli import app
+from dlfa_spacy.metrics.bootstrap import score
+from dlfa_spacy.report.sweep import load_trials, write_sweep_report
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def correct(n_right: int, n: int = 20) -> List[int]:
+    """0/1 correctness: the first n_right examples right (so a larger n_right is right on a superset)."""
+    return [1] * n_right + [0] * (n - n_right)
+
+
+def counts(n_full: int, n_half: int, n_none: int = 0) -> List[List[int]]:
+    """Per-doc NER counts: docs with 2 of 2 entities right, with 1 of 2, with 0 of 2."""
+    return [[2, 2, 2]] * n_full + [[1, 2, 2]] * n_half + [[0, 2, 2]] * n_none
+
+
+def trial(task: str, layer: Optional[int], seed: int, per_example: Dict[str, Any], **extra: Any) -> Dict[str, Any]:
+    """A trial's metrics dict, shaped like evaluate_pipeline's output plus the sweep's "seed"."""
+    languages = {lang: {"score": score(data), "n": len(data), "per_example": data} for lang, data in per_example.items()}
+    scores = [v["score"] for v in languages.values()]
+    return {
+        "task": task, "metric": "f1" if task == "ner" else "accuracy",
+        "layer": layer, "variant": "baseline" if layer is None else f"DLFA-{layer}",
+        "languages": languages, "language_set": sorted(languages),
+        "average": mean(scores),
+        "average_without_en": mean(v["score"] for k, v in languages.items() if k != "en") if len(languages) > 1 else None,
+        "seed": seed, **extra,
+    }
+
+
+TRIALS = [
+    # XNLI. baseline: s1 de 0.5, en 0.7 -> 0.6; s2 de 0.6, en 0.7 -> 0.65.
+    # Mean 0.625, std |0.65 - 0.6| / sqrt(2) = 0.035355 -> "62.50 ± 3.54".
+    trial("xnli", None, 1, {"de": correct(10), "en": correct(14)}),
+    trial("xnli", None, 2, {"de": correct(12), "en": correct(14)}),
+    # DLFA-4: de 0.9, en 0.7 -> 0.8 in both seeds -> "80.00 ± 0.00"; the best k.
+    trial("xnli", 4, 1, {"de": correct(18), "en": correct(14)}),
+    trial("xnli", 4, 2, {"de": correct(18), "en": correct(14)}),
+    # DLFA-8, one seed only: de 0.55, en 0.65 -> 0.6 -> "60.00 ± –".
+    trial("xnli", 8, 1, {"de": correct(11), "en": correct(13)}),
+    # NER (F1 = correct / gold here, as predicted = gold). baseline: s1 de 0.5, fr 0.5 -> 0.5;
+    # s2 de 14/20 = 0.7, fr 0.5 -> 0.6. Mean 0.55, std 0.1 / sqrt(2) = 0.070711 -> "55.00 ± 7.07".
+    trial("ner", None, 1, {"de": counts(0, 10), "fr": counts(0, 10)}),
+    trial("ner", None, 2, {"de": counts(4, 6), "fr": counts(0, 10)}),
+    # DLFA-4: de 1.0, fr 0.0 -> 0.5 in both seeds -> "50.00 ± 0.00".
+    trial("ner", 4, 1, {"de": counts(10, 0), "fr": counts(0, 0, 10)}),
+    trial("ner", 4, 2, {"de": counts(10, 0), "fr": counts(0, 0, 10)}),
+]
+# Average over tasks, per seed with both tasks. baseline: s1 (0.6 + 0.5) / 2 = 0.55,
+# s2 (0.65 + 0.6) / 2 = 0.625 -> mean 0.5875, std 0.075 / sqrt(2) = 0.053033 -> "58.75 ± 5.30".
+# DLFA-4: (0.8 + 0.5) / 2 = 0.65 in both seeds -> "65.00 ± 0.00". DLFA-8 has no NER: "–".
+DK_ROWS = {
+    "baseline": ["62.50 ± 3.54", "55.00 ± 7.07", "58.75 ± 5.30"],
+    "D_4": ["80.00 ± 0.00", "50.00 ± 0.00", "65.00 ± 0.00"],
+    "D_8": ["60.00 ± –", "–", "–"],
+}
+
+
+def write_trials(out: Path, trials: List[Dict[str, Any]] = TRIALS) -> Path:
+    """Write trials as OUT/trials/{variant}-s{seed}/metrics.json; return OUT."""
+    for t in trials:
+        folder = out / "trials" / f"{t['variant']}-s{t['seed']}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "metrics.json").write_text(json.dumps(t))
+    return out
+
+
+def table_rows(markdown: str, header_start: str) -> Dict[str, List[str]]:
+    """The rows of the markdown table whose header starts with `header_start`: {first cell: other cells}."""
+    lines = markdown.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header_start))
+    rows = {}
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> Dict[str, Any]:
+    """The sweep report of TRIALS: one sweep folder per task, written once for the module."""
+    root = tmp_path_factory.mktemp("sweep")
+    xnli = write_trials(root / "xnli-sweep", [t for t in TRIALS if t["task"] == "xnli"])
+    ner = write_trials(root / "ner-sweep", [t for t in TRIALS if t["task"] == "ner"])
+    path = write_sweep_report([xnli, ner], root / "reports")
+    return {"root": root, "path": path, "text": path.read_text(encoding="utf8"), "sweeps": [xnli, ner]}
+
+
+def test_dk_table_cells_are_mean_and_std_over_seeds(report):
+    assert report["path"].name == "sweep.md"
+    assert "| k | XNLI | NER | Average |" in report["text"]
+    assert table_rows(report["text"], "| k |") == DK_ROWS
+
+
+def test_seed_differences_are_named(report):
+    assert "XNLI: the variants have different seeds (baseline: 1, 2; DLFA-4: 1, 2; DLFA-8: 1)" in report["text"]
+    assert "NER: the variants" not in report["text"]
+
+
+def test_heatmaps_are_written(report):
+    for task in ("xnli", "ner"):
+        png = report["root"] / "reports" / f"sweep_{task}_gain.png"
+        assert png.read_bytes().startswith(PNG_MAGIC)
+        assert f"]({png.name})" in report["text"]
+    assert not list((report["root"] / "reports").glob(".sweep-*"))  # the temp folder is gone
+
+
+def significance_rows(text: str, title: str) -> Dict[str, List[str]]:
+    """The best-k significance table under the `### title` heading."""
+    section = text.split(f"### {title}\n", 1)[1]
+    return table_rows(section, "| Language |")
+
+
+def test_best_k_gains_with_bootstrap_flags(report):
+    xnli = significance_rows(report["text"], "XNLI")
+    assert "Best fusion layer: D_4" in report["text"].split("### XNLI", 1)[1]
+    # de: the variant is right on a superset of both baseline seeds' examples -> CI above 0.
+    assert xnli["de"][:3] == ["55.00", "90.00", "+35.00"] and xnli["de"][4] == "**yes**"
+    low, high = (float(x) for x in xnli["de"][3].strip("[]").split(", "))
+    assert 0 < low <= 35 <= high
+    # en: identical predictions -> gain 0, CI [0, 0], not significant.
+    assert xnli["en"] == ["70.00", "70.00", "+0.00", "[+0.00, +0.00]", "no"]
+    assert xnli["**average**"][:3] == ["62.50", "80.00", "+17.50"] and xnli["**average**"][4] == "**yes**"
+    ner = significance_rows(report["text"], "NER")
+    # fr: every doc loses its one right entity, in every resample -> exactly -50 points.
+    assert ner["fr"] == ["50.00", "0.00", "-50.00", "[-50.00, -50.00]", "**yes**"]
+    assert ner["de"][:3] == ["60.00", "100.00", "+40.00"] and ner["de"][4] == "**yes**"
+    assert ner["**average**"][:3] == ["55.00", "50.00", "-5.00"] and ner["**average**"][4] == "**yes**"
+    assert all(float(x) < 0 for x in ner["**average**"][3].strip("[]").split(", "))
+
+
+def test_report_is_deterministic(report, tmp_path):
+    again = write_sweep_report(report["sweeps"], tmp_path / "again").read_text(encoding="utf8")
+    assert again.split("\nTrials:")[0] == report["text"].split("\nTrials:")[0]
+
+
+def test_different_language_sets_are_refused_naming_the_folders(tmp_path):
+    short = trial("xnli", 4, 3, {"de": correct(18)})
+    out = write_trials(tmp_path / "sweep", TRIALS[:2] + [short])
+    with pytest.raises(ValueError, match=r"cover different languages.*DLFA-4-s3 lacks: en"):
+        write_sweep_report([out], tmp_path / "reports")
+    assert not (tmp_path / "reports").exists()  # checked before anything is written
+
+
+def test_bad_trials_are_refused_naming_the_file(tmp_path):
+    out = write_trials(tmp_path / "a", TRIALS[:1])
+    (out / "trials" / "baseline-s1" / "metrics.json").write_text("{oops")
+    with pytest.raises(ValueError, match=r"baseline-s1.metrics\.json is not valid JSON"):
+        load_trials([out])
+    bad_seed = write_trials(tmp_path / "b", [{**TRIALS[0], "seed": "one"}])
+    with pytest.raises(ValueError, match=r"baseline-sone.metrics\.json: \"seed\" must be an integer"):
+        load_trials([bad_seed])
+    wrong = dict(TRIALS[0], languages={**TRIALS[0]["languages"], "de": {**TRIALS[0]["languages"]["de"], "score": 0.9}})
+    with pytest.raises(ValueError, match=r"baseline-s1.metrics\.json, language 'de': \"per_example\" gives"):
+        load_trials([write_trials(tmp_path / "c", [wrong])])
+    with pytest.raises(ValueError, match=r"no trials/ folder"):
+        load_trials([tmp_path / "nothing"])
+
+
+def test_one_trial_twice_is_refused(tmp_path):
+    a, b = write_trials(tmp_path / "a", TRIALS[:1]), write_trials(tmp_path / "b", TRIALS[:1])
+    with pytest.raises(ValueError, match=r"both hold task 'xnli', variant 'baseline', seed 1"):
+        load_trials([a, b])
+
+
+def test_different_test_sizes_are_refused(tmp_path):
+    longer = trial("xnli", 4, 2, {"de": correct(18, 21), "en": correct(14)})
+    out = write_trials(tmp_path / "sweep", TRIALS[:3] + [longer])
+    with pytest.raises(ValueError, match=r"number of 'de' test examples.*DLFA-4-s2: 21"):
+        write_sweep_report([out], tmp_path / "reports")
+
+
+def test_without_per_example_data_there_is_no_interval(tmp_path):
+    old = {**TRIALS[2], "languages": {k: {"score": v["score"], "n": v["n"]} for k, v in TRIALS[2]["languages"].items()}}
+    out = write_trials(tmp_path / "sweep", TRIALS[:2] + [old])
+    text = write_sweep_report([out], tmp_path / "reports").read_text(encoding="utf8")
+    rows = significance_rows(text, "XNLI")
+    assert rows["de"] == ["55.00", "90.00", "+35.00", "–", "–"]
+    assert "No confidence intervals: no per-example data in" in text and "DLFA-4-s1" in text
+
+
+def test_cli_writes_sweep_md_and_prints_the_dk_table(tmp_path):
+    # Trial folders are named {variant}-s{seed}: one sweep folder per task, --sweep repeated.
+    xnli = write_trials(tmp_path / "xnli", [t for t in TRIALS if t["task"] == "xnli"])
+    ner = write_trials(tmp_path / "ner", [t for t in TRIALS if t["task"] == "ner"])
+    result = CliRunner().invoke(app, ["report", "--sweep", str(xnli), "--sweep", str(ner),
+                                      "-o", str(tmp_path / "reports"), "--bootstrap-rounds", "200"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "reports" / "sweep.md").is_file()
+    assert not (tmp_path / "reports" / "results.md").exists()  # no metrics files given
+    assert table_rows(result.output, "| k |") == DK_ROWS
+    assert "200 rounds" in (tmp_path / "reports" / "sweep.md").read_text(encoding="utf8")
+
+
+def test_cli_with_metrics_and_sweep_writes_both(tmp_path):
+    out = write_trials(tmp_path / "sweep", TRIALS[:4])
+    metrics = tmp_path / "xnli-baseline.json"
+    metrics.write_text(json.dumps({k: v for k, v in TRIALS[0].items() if k != "seed"}))
+    result = CliRunner().invoke(app, ["report", str(metrics), "--sweep", str(out), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "r" / "results.md").is_file() and (tmp_path / "r" / "sweep.md").is_file()
+
+
+def test_cli_errors_are_one_line(tmp_path):
+    result = CliRunner().invoke(app, ["report", "-o", str(tmp_path / "r")])
+    assert result.exit_code == 1 and "Nothing to report" in result.output
+    result = CliRunner().invoke(app, ["report", "--sweep", str(tmp_path / "missing"), "-o", str(tmp_path / "r")])
+    output = " ".join(result.output.split())  # wasabi wraps long lines
+    assert result.exit_code == 1 and "has no trials/ folder" in output and "Traceback" not in output
