@@ -13,7 +13,7 @@ from dlfa_spacy.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "data" / "corpora"
-COMMANDS = {"convert", "prepare", "evaluate", "report", "local-bert"}
+COMMANDS = {"convert", "prepare", "evaluate", "report", "local-bert", "sweep"}
 
 
 def run_module(*args: str) -> subprocess.CompletedProcess:

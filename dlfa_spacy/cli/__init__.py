@@ -9,8 +9,9 @@ from .evaluate import evaluate_cli
 from .local_bert import local_bert_cli
 from .prepare import prepare_cli
 from .report import report_cli
+from .sweep import sweep_cli
 
-__all__ = ["app", "convert_cli", "evaluate_cli", "local_bert_cli", "main", "prepare_cli", "report_cli"]
+__all__ = ["app", "convert_cli", "evaluate_cli", "local_bert_cli", "main", "prepare_cli", "report_cli", "sweep_cli"]
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -1,0 +1,294 @@
+"""The layer sweep: parsing, the trial plan, resumption, failures, and one real Ray run end to end."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.tokens import Doc, DocBin, Span
+from thinc.api import Config
+from typer.testing import CliRunner
+
+from dlfa_spacy import sweep
+from dlfa_spacy.cli import app
+from dlfa_spacy.sweep import (
+    DONE,
+    FAILED,
+    SKIPPED,
+    SweepSpec,
+    Trial,
+    TrialResult,
+    check_overrides,
+    exit_status,
+    parse_layers,
+    parse_overrides,
+    parse_seeds,
+    plan_trials,
+    run_trial,
+    run_trials,
+    split_finished,
+    summarize,
+    train_command,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def make_spec(root: Path, **kwargs) -> SweepSpec:
+    """A NER sweep spec whose inputs exist (as empty files) under root."""
+    (root / "test").mkdir(exist_ok=True)
+    for name in ("ner.cfg", "train.spacy", "dev.spacy"):
+        (root / name).touch()
+    args = dict(config=root / "ner.cfg", train=root / "train.spacy", dev=root / "dev.spacy",
+                test_dir=root / "test", task="ner", output=root / "out")
+    return SweepSpec(**{**args, **kwargs})
+
+
+def write_metrics(spec: SweepSpec, trial: Trial, average: float) -> Path:
+    path = spec.metrics_path(trial)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"variant": trial.variant, "seed": trial.seed, "average": average}), encoding="utf8")
+    return path
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("1-11", list(range(1, 12))),
+    ("2,4,6", [2, 4, 6]),
+    ("2 4 6", [2, 4, 6]),
+    ("1-3,8", [1, 2, 3, 8]),
+    ("8,2,2", [2, 8]),
+    ("5-5", [5]),
+])
+def test_parse_layers(text, expected):
+    assert parse_layers(text) == expected
+
+
+@pytest.mark.parametrize("text", ["a", "3-1", "0", "0-2", "1-", "-1", "1.5", "", " , ", "1--3", "2,x"])
+def test_malformed_layers_name_the_value_and_the_form(text):
+    with pytest.raises(ValueError) as err:
+        parse_layers(text)
+    assert f"--layers {text!r}" in str(err.value)
+    assert "e.g. 1-11 or 2,4,6" in str(err.value)
+
+
+def test_parse_seeds():
+    assert parse_seeds("0,1,2") == [0, 1, 2]
+    assert parse_seeds("0 1 2") == [0, 1, 2]
+    assert parse_seeds("0-4") == [0, 1, 2, 3, 4]
+    assert parse_seeds("42") == [42]
+    with pytest.raises(ValueError, match=r"--seeds '-1'.*0,1,2"):
+        parse_seeds("-1")
+
+
+def test_plan_is_baseline_and_each_layer_for_each_seed():
+    plan = plan_trials([2, 4], [0, 1])
+    assert plan == [Trial(None, 0), Trial(2, 0), Trial(4, 0), Trial(None, 1), Trial(2, 1), Trial(4, 1)]
+    assert [t.name for t in plan] == ["baseline-s0", "DLFA-2-s0", "DLFA-4-s0", "baseline-s1", "DLFA-2-s1", "DLFA-4-s1"]
+    assert len(plan_trials(parse_layers("1-11"), parse_seeds("0,1,2"))) == 36
+
+
+def test_train_command(tmp_path):
+    spec = make_spec(tmp_path, overrides=(("encoder.name", "/m"), ("training.max_epochs", "2")), gpu_id=0)
+    command = train_command(spec, Trial(8, 3))
+    assert command[:5] == [sys.executable, "-m", "spacy", "train", str(tmp_path / "ner.cfg")]
+    assert command[5:] == [
+        "--output", str(tmp_path / "out" / "trials" / "DLFA-8-s3" / "training"),
+        "--paths.train", str(tmp_path / "train.spacy"), "--paths.dev", str(tmp_path / "dev.spacy"),
+        "--system.seed", "3", "--components.ner.model.tok2vec.layer", "8",
+        "--encoder.name", "/m", "--training.max_epochs", "2", "--gpu-id", "0",
+    ]
+    baseline = train_command(make_spec(tmp_path, task="xnli"), Trial(None, 0))
+    assert baseline[baseline.index("--components.textcat.model.tok2vec.layer") + 1] == "null"
+
+
+def test_parse_and_check_overrides():
+    parsed = parse_overrides(["--encoder.name", "/m", "--training.max_epochs=2", "--nlp.flag"], ["--a.b=c=d", "x.y="])
+    assert parsed == [("encoder.name", "/m"), ("training.max_epochs", "2"), ("nlp.flag", "true"),
+                      ("a.b", "c=d"), ("x.y", "")]
+    for bad_args, bad_pairs in [(["stray"], []), (["--nodot", "1"], []), ([], ["novalue"]), ([], ["=1"])]:
+        with pytest.raises(ValueError, match="override"):
+            parse_overrides(bad_args, bad_pairs)
+    check_overrides(parsed, "ner")
+    for key in ("system.seed", "paths.train", "paths.dev", "components.ner.model.tok2vec.layer"):
+        with pytest.raises(ValueError, match=f"sets {key}"):
+            check_overrides([(key, "1")], "ner")
+
+
+def test_trials_with_metrics_are_skipped(tmp_path):
+    spec = make_spec(tmp_path)
+    plan = plan_trials([2], [0, 1])
+    write_metrics(spec, Trial(2, 1), 0.5)
+    skipped, todo = split_finished(spec, plan)
+    assert [(r.trial, r.status, r.score) for r in skipped] == [(Trial(2, 1), SKIPPED, 0.5)]
+    assert todo == [Trial(None, 0), Trial(2, 0), Trial(None, 1)]
+    # Nothing to run: Ray is not even started.
+    assert run_trials(spec, [], on_result=pytest.fail) == []
+
+
+def test_a_failed_training_is_reported_with_its_log(tmp_path, monkeypatch):
+    spec = make_spec(tmp_path)
+    script = "import sys; print('training out'); print('bad config', file=sys.stderr); sys.exit(3)"
+    monkeypatch.setattr(sweep, "train_command", lambda spec, trial: [sys.executable, "-c", script])
+    result = run_trial(spec, Trial(2, 0))
+    assert (result.status, result.error, result.log) == (FAILED, "training exited with status 3", spec.log_path(Trial(2, 0)))
+    log = result.log.read_text(encoding="utf8")
+    assert "training out" in log and "bad config" in log
+    assert not spec.metrics_path(Trial(2, 0)).exists()
+
+
+def test_an_evaluation_failure_is_a_failed_trial_not_an_exception(tmp_path, monkeypatch):
+    spec = make_spec(tmp_path)
+    monkeypatch.setattr(sweep, "train_command", lambda spec, trial: [sys.executable, "-c", "pass"])
+    result = run_trial(spec, Trial(None, 1))
+    assert result.status == FAILED and "wrote no" in result.error and "model-best" in result.error
+    assert "Evaluation failed" in result.log.read_text(encoding="utf8")
+
+
+def test_exit_status_counts_failures_up_to_255():
+    done, failed = TrialResult(Trial(None, 0), DONE, 0.5), TrialResult(Trial(2, 0), FAILED)
+    assert exit_status([done, TrialResult(Trial(2, 1), SKIPPED)]) == 0
+    assert exit_status([done, failed, failed]) == 2
+    assert exit_status([failed] * 300) == 255
+
+
+def test_summary_is_mean_and_std_over_seeds():
+    results = [TrialResult(Trial(4, 0), DONE, 0.6), TrialResult(Trial(None, 0), DONE, 0.5),
+               TrialResult(Trial(None, 1), SKIPPED, 0.7), TrialResult(Trial(4, 1), FAILED)]
+    baseline, dlfa4 = summarize(results)
+    assert (baseline.variant, baseline.scores, baseline.mean) == ("baseline", {0: 0.5, 1: 0.7}, pytest.approx(0.6))
+    assert baseline.std == pytest.approx(0.1414, abs=1e-4)
+    assert (dlfa4.variant, dlfa4.scores, dlfa4.mean, dlfa4.std) == ("DLFA-4", {0: 0.6, 1: None}, 0.6, None)
+
+
+def cli_args(spec: SweepSpec, *extra: str):
+    return ["sweep", str(spec.config), "--train", str(spec.train), "--dev", str(spec.dev),
+            "--test-dir", str(spec.test_dir), "--task", spec.task, "--output", str(spec.output), *extra]
+
+
+def test_cli_with_every_trial_finished_only_reports(tmp_path):
+    spec = make_spec(tmp_path)
+    for trial, score in zip(plan_trials([2], [0, 1]), (0.5, 0.6, 0.7, 0.8)):
+        write_metrics(spec, trial, score)
+    result = CliRunner().invoke(app, cli_args(spec, "--layers", "2", "--seeds", "0,1"))
+    assert result.exit_code == 0, result.output
+    assert result.output.count("skipped, metrics.json exists") == 4
+    rows = [line.split() for line in result.output.splitlines()]
+    assert ["baseline", "2", "60.00", "14.14", "50.00", "70.00"] in rows
+    assert ["DLFA-2", "2", "70.00", "14.14", "60.00", "80.00"] in rows
+
+
+@pytest.mark.parametrize("extra,message", [
+    (["--layers", "1-x"], "Bad --layers '1-x'"),
+    (["--layers", "2", "--seeds", "a"], "Bad --seeds 'a'"),
+    (["--layers", "2", "--", "--system.seed", "3"], "The sweep sets system.seed"),
+    (["--layers", "2", "--override", "components.ner.model.tok2vec.layer=3"], "sets components.ner.model.tok2vec.layer"),
+    (["--layers", "2", "--gpu-id", "0"], "--gpu-id needs --gpus-per-trial"),
+])
+def test_cli_bad_input_is_one_line(tmp_path, extra, message):
+    result = CliRunner().invoke(app, cli_args(make_spec(tmp_path), *extra))
+    assert result.exit_code == 1
+    assert message in " ".join(result.output.split())
+    assert not (tmp_path / "out").exists()
+
+
+def test_importing_the_cli_does_not_import_ray():
+    code = "import sys, dlfa_spacy.cli, dlfa_spacy.sweep; print('ray' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "False", result.stderr
+
+
+# --- end to end, with a real local Ray instance ---------------------------------------
+
+TRAIN = [
+    (["Anna", "lives", "in", "Berlin", "."], [("PER", 0, 1), ("LOC", 3, 4)]),
+    (["Maria", "works", "at", "Siemens", "in", "Hamburg", "."], [("PER", 0, 1), ("ORG", 3, 4), ("LOC", 5, 6)]),
+    (["Peter", "visited", "Paris", "with", "Lucy", "."], [("PER", 0, 1), ("LOC", 2, 3), ("PER", 4, 5)]),
+    (["The", "company", "Acme", "opened", "an", "office", "in", "Madrid", "."], [("ORG", 2, 3), ("LOC", 7, 8)]),
+]
+TEST = {
+    "de": [(["Anna", "schläft", "in", "Berlin", "."], [("PER", 0, 1), ("LOC", 3, 4)])],
+    "es": [(["El", "gato", "duerme", "en", "Madrid", "."], [("LOC", 4, 5)])],
+}
+
+
+def write_docbin(path: Path, items) -> Path:
+    vocab = spacy.blank("xx").vocab
+    docs = []
+    for words, ents in items:
+        doc = Doc(vocab, words=words)
+        doc.ents = [Span(doc, s, e, label=label) for label, s, e in ents]
+        docs.append(doc)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    DocBin(docs=docs).to_disk(path)
+    return path
+
+
+def tiny_ner_config(path: Path) -> Path:
+    """configs/ner.cfg, made tiny: the encoder comes as an override, as on the command line."""
+    config = Config().from_disk(REPO / "configs" / "ner.cfg", interpolate=False)
+    config["encoder"]["name"] = "set-by-the-sweep-override"
+    config["encoder"]["max_length"] = 32
+    config["nlp"]["batch_size"] = 4
+    config["training"].update({"max_epochs": 5, "eval_frequency": 2, "dropout": 0.0})
+    config["training"]["batcher"]["size"] = 2
+    config["training"]["optimizer"]["learn_rate"] = 0.001
+    config.to_disk(path, interpolate=False)
+    return path
+
+
+def run_sweep(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    return subprocess.run([sys.executable, "-m", "dlfa_spacy", "sweep", *args], capture_output=True, text=True,
+                          cwd=REPO, env=env, timeout=900)
+
+
+@pytest.mark.slow
+def test_sweep_end_to_end_with_ray(tiny_bert, tmp_path):
+    train = write_docbin(tmp_path / "train.spacy", TRAIN)
+    dev = write_docbin(tmp_path / "dev.spacy", TRAIN[:2])
+    for lang, items in TEST.items():
+        write_docbin(tmp_path / "test" / f"{lang}.spacy", items)
+    config = tiny_ner_config(tmp_path / "ner.cfg")
+    out = tmp_path / "sweep"
+    args = [str(config), "--train", str(train), "--dev", str(dev), "--test-dir", str(tmp_path / "test"),
+            "--task", "ner", "--layers", "2", "--seeds", "0,1", "--output", str(out), "--num-cpus", "2",
+            "--override", "training.max_epochs=2"]
+
+    first = run_sweep(*args, "--", "--encoder.name", str(tiny_bert))
+    assert first.returncode == 0, first.stdout + first.stderr
+    names = ["baseline-s0", "DLFA-2-s0", "baseline-s1", "DLFA-2-s1"]
+    assert sorted(p.parent.name for p in out.glob("trials/*/metrics.json")) == sorted(names)
+    for name in names:
+        metrics = json.loads((out / "trials" / name / "metrics.json").read_text(encoding="utf8"))
+        variant, seed = name.rsplit("-s", 1)
+        assert (metrics["variant"], metrics["seed"], metrics["task"]) == (variant, int(seed), "ner")
+        assert metrics["layer"] == (None if variant == "baseline" else 2)
+        assert metrics["language_set"] == ["de", "es"]
+        log = (out / "trials" / name / "train.log").read_text(encoding="utf8")
+        assert "--training.max_epochs 2" in log and f"--system.seed {seed}" in log and "Saved pipeline" in log
+        assert (out / "trials" / name / "training" / "model-best").is_dir()
+    text = " ".join(first.stdout.split())
+    assert text.count("% in ") == 4  # one line per finished trial
+    rows = [line.split() for line in first.stdout.splitlines()]
+    assert [r[:2] for r in rows if r and r[0] in ("baseline", "DLFA-2")] == [["baseline", "2"], ["DLFA-2", "2"]]
+    assert "All 4 trials finished" in text
+
+    logs = sorted(out.glob("trials/*/train.log"))
+    mtimes = [p.stat().st_mtime_ns for p in logs]
+    again = run_sweep(*args, "--", "--encoder.name", str(tiny_bert))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert " ".join(again.stdout.split()).count("skipped, metrics.json exists") == 4
+    assert [p.stat().st_mtime_ns for p in logs] == mtimes  # nothing retrained
+
+    (out / "trials" / "DLFA-2-s1" / "metrics.json").unlink()
+    broken = run_sweep(*args, "--", "--encoder.name", str(tmp_path / "no-such-encoder"))
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    text = " ".join(broken.stdout.split())
+    assert text.count("skipped, metrics.json exists") == 3
+    assert "DLFA-2 seed 1 failed" in text and "1 of 4 trials failed" in text
+    assert str(out / "trials" / "DLFA-2-s1" / "train.log") in text
+    assert not (out / "trials" / "DLFA-2-s1" / "metrics.json").exists()
+    assert [p.stat().st_mtime_ns for p in logs if p.parent.name != "DLFA-2-s1"] == \
+        [m for p, m in zip(logs, mtimes) if p.parent.name != "DLFA-2-s1"]
