@@ -97,11 +97,16 @@ def load_metrics(path: Union[str, Path]) -> Metrics:
     }
 
 
+def lacking_languages(group: Sequence[Metrics], where: str) -> List[Tuple[Any, List[str]]]:
+    """(group[i][where], languages it lacks) for each member that lacks some of the group's languages."""
+    union = set().union(*(m["language_set"] for m in group))
+    lacking = [(m[where], sorted(union - set(m["language_set"]))) for m in group]
+    return [(place, langs) for place, langs in lacking if langs]
+
+
 def _check_same_languages(group: Sequence[Metrics]) -> None:
     """Raise ValueError, naming each file and what it lacks, unless one task's files share languages."""
-    union = set().union(*(m["language_set"] for m in group))
-    lacking = [(m["path"], sorted(union - set(m["language_set"]))) for m in group]
-    lacking = [(path, langs) for path, langs in lacking if langs]
+    lacking = lacking_languages(group, "path")
     if lacking:
         raise ValueError(
             f"Metrics files of task {group[0]['task']!r} cover different languages, so their "

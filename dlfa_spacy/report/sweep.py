@@ -21,7 +21,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from ..metrics.bootstrap import N_ROUNDS, SEED, BootstrapResult, as_array, per_language_bootstrap, score
 from ..tasks import TASKS
-from .metrics_files import Metrics, load_metrics
+from .metrics_files import Metrics, lacking_languages, load_metrics
 from .plots import _figure
 from .tables import MISSING, _table, pct, pct_diff, variant_key
 
@@ -103,9 +103,7 @@ def _check_duplicates(trials: Sequence[Metrics]) -> None:
 
 def _check_comparable(task: str, trials: Sequence[Metrics]) -> None:
     """ValueError naming the trial folders unless one task's trials share languages and metric."""
-    union = set().union(*(t["language_set"] for t in trials))
-    lacking = [(t["folder"], sorted(union - set(t["language_set"]))) for t in trials]
-    lacking = [(folder, langs) for folder, langs in lacking if langs]
+    lacking = lacking_languages(trials, "folder")
     if lacking:
         raise ValueError(
             f"Trials of task {task!r} cover different languages, so they do not compare: "
