@@ -205,6 +205,8 @@ def predict(
 
 
 PER_EXAMPLE_KEY = "per_example"
+# The metrics key of the English dev scores; not a language code, so no test file clashes.
+DEV_KEY = "dev"
 
 
 def score_language(
@@ -241,11 +243,15 @@ def evaluate_pipeline(
     output: Optional[Union[str, Path]] = None,
     smoke: bool = False,
     batch_size: Optional[int] = None,
+    dev: Optional[Union[str, Path]] = None,
 ) -> Dict[str, Any]:
     """Evaluate a pipeline zero-shot on every `{lang}.spacy` in data_dir; write and return the metrics.
 
     smoke: mark the metrics as a smoke run of the machinery (the demo), not results.
     batch_size: docs per batch for nlp.pipe (None: the pipeline's own batch size).
+    dev: also score this English dev set (the model selection data) under "dev", with the
+        same metrics as a language but outside the averages, so that a sweep can pick
+        the fusion layer without looking at any test language.
     """
     if task not in TASKS:
         raise ValueError(f"Unknown task {task!r}; choose one of {sorted(TASKS)}")
@@ -261,6 +267,11 @@ def evaluate_pipeline(
     labels = list(nlp.get_pipe(component).labels)
     # Read and check every language before the slow part, so bad data fails fast.
     gold = {lang: _read_docs(path, nlp) for lang, path in files.items()}
+    if dev is not None:
+        if DEV_KEY in gold:
+            raise ValueError(f"Data folder {str(data_dir)!r} holds {DEV_KEY}.spacy, which would clash with "
+                             f"the English dev scores of {str(dev)!r}; rename it or leave out the dev set")
+        gold[DEV_KEY] = _read_docs(Path(dev), nlp)
     for lang, docs in gold.items():
         _check_labels(task, component, labels, lang, docs)
 
@@ -276,6 +287,7 @@ def evaluate_pipeline(
             if not spec.is_classification:
                 # Sentences longer than the encoder takes ran as several XTREME segments.
                 languages[lang]["n_segmented"] = n_segmented(preds)
+    dev_scores = languages.pop(DEV_KEY, None)
     average, average_without_en = average_scores(languages)
     layer = fusion_layer(nlp.config, component)
     metrics = {
@@ -296,6 +308,10 @@ def evaluate_pipeline(
     }
     if not spec.is_classification:
         metrics["n_segmented"] = sum(scores["n_segmented"] for scores in languages.values())
+    if dev_scores is not None:
+        # Model selection data, never part of the averages; per-example data is for tests.
+        dev_scores.pop(PER_EXAMPLE_KEY)
+        metrics[DEV_KEY] = {"path": str(dev), **dev_scores}
     if output is not None:
         # One line per language's per-example list: indented, it would take a line per int.
         write_json_atomic(Path(output), metrics, inline_key=PER_EXAMPLE_KEY)

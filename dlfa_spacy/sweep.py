@@ -2,9 +2,10 @@
 
 A sweep writes one folder per trial, `OUT/trials/{variant}-s{seed}/` (variant "baseline"
 or "DLFA-k"), holding `training/` (spaCy's output), `train.log` (the training's stdout
-and stderr, then any evaluation error) and `metrics.json` (the `evaluate` metrics plus an
-integer "seed"). metrics.json is written last and atomically, so it marks a finished
-trial: rerunning a sweep skips those and runs the rest.
+and stderr, then any evaluation error) and `metrics.json` (the `evaluate` metrics, with
+the English dev scores under "dev", plus an integer "seed"). metrics.json is written
+last and atomically, so it marks a finished trial: rerunning a sweep skips those and
+runs the rest.
 
 Ray is imported only inside `run_trials`, so that importing this module (and the CLI)
 does not start or load it.
@@ -99,6 +100,9 @@ class SweepSpec:
     overrides: Tuple[Tuple[str, str], ...] = ()  # (dotted key, raw value) passed on to spacy train
     gpu_id: int = -1
     batch_size: Optional[int] = None
+    # The driver's working directory: relative paths in overrides (--encoder.name
+    # demo/encoder) mean the same in every trial, whatever the Ray worker's own cwd.
+    workdir: Optional[Path] = None
 
     @property
     def component(self) -> str:
@@ -207,12 +211,15 @@ def train_trial(spec: SweepSpec, trial: Trial) -> int:
     shutil.rmtree(folder / TRAINING_DIR, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     command = train_command(spec, trial)
+    # On another node of a cluster the driver's folder may not exist: run where Ray put us.
+    cwd = spec.workdir if spec.workdir is not None and spec.workdir.is_dir() else None
     with spec.log_path(trial).open("w", encoding="utf8") as log:
-        log.write("$ " + " ".join(command) + "\n")
+        log.write(f"$ cd {cwd or Path.cwd()}\n$ " + " ".join(command) + "\n")
         log.flush()
         # No preexec_fn (unsafe in a threaded Ray worker): Ray itself kills a worker's
         # child processes when the sweep is cancelled and the worker goes.
-        return subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL).returncode
+        return subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                              cwd=cwd).returncode
 
 
 def evaluate_trial(spec: SweepSpec, trial: Trial) -> Dict[str, Any]:
@@ -225,7 +232,9 @@ def evaluate_trial(spec: SweepSpec, trial: Trial) -> Dict[str, Any]:
 
         require_gpu(spec.gpu_id)
     # Written once, seed included, so that a metrics.json always marks a complete trial.
-    metrics = evaluate_pipeline(model, spec.test_dir, spec.task, output=None, batch_size=spec.batch_size)
+    # The English dev score too: the report picks the best fusion layer on it alone.
+    metrics = evaluate_pipeline(model, spec.test_dir, spec.task, output=None, batch_size=spec.batch_size,
+                                dev=spec.dev)
     metrics["seed"] = trial.seed
     write_json_atomic(spec.metrics_path(trial), metrics, inline_key=PER_EXAMPLE_KEY)
     return metrics

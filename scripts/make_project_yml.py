@@ -67,11 +67,14 @@ def variables() -> Dict:
         spec = TASK_TABLE[task]
         out[f"{task}_layer"], out[f"{task}_epochs"] = spec.paper_layer, spec.epochs
         out[f"{task}_langs"] = ",".join(spec.languages)
+    # The paper's sweep: every lower layer of a 12-layer encoder; seeds as the sweep issue.
+    out.update({"sweep_layers": "1-11", "sweep_seeds": "0,1,2", "sweep_gpus_per_trial": 1})
     out.update({"demo_transformer": "demo/encoder", "demo_epochs": 15, "demo_learn_rate": 0.001,
                 "demo_version": "0.1.0"})
     for task in TASKS:
         out[f"demo_{task}_layer"] = DEMO_LAYER[task]
         out[f"demo_{task}_langs"] = DEMO_LANGS[task]
+    out.update({"demo_sweep_layers": "1-3", "demo_sweep_seeds": "0,1"})
     return out
 
 
@@ -132,6 +135,45 @@ def chain(task: str, demo: bool) -> List[Dict]:
     ]
 
 
+# The offline sweep: the demo encoder's lower layers 1-3 (it has 4), two seeds, one
+# tagging and one classification task; 16 trials of ~15 s each on 2 CPU cores.
+DEMO_SWEEP_TASKS = ["ner", "xnli"]
+
+
+def sweep_command(task: str, demo: bool) -> Dict:
+    """One task's layer sweep (baseline + each k, times each seed) as Ray trials."""
+    p, v, root = ("demo-", "demo_", "demo/") if demo else ("", "", "")
+    corpus, out = f"{root}corpus/{task}", f"{root}sweeps/{task}"
+    encoder = "${vars.demo_transformer}" if demo else "${vars.transformer}"
+    epochs = "${vars.demo_epochs}" if demo else f"${{vars.{task}_epochs}}"
+    script = (f"python -m dlfa_spacy sweep configs/{task}.cfg --train {corpus}/train.spacy --dev {corpus}/dev.spacy "
+              f"--test-dir {corpus}/test --task {task} --layers ${{vars.{v}sweep_layers}} "
+              f"--seeds ${{vars.{v}sweep_seeds}} --output {out}")
+    if demo:
+        script += " --num-cpus 2 --cpus-per-trial 1"
+    else:
+        script += " --gpu-id ${vars.gpu_id} --gpus-per-trial ${vars.sweep_gpus_per_trial}"
+    script += f" -- --encoder.name {encoder} --training.max_epochs {epochs}"
+    if demo:
+        script += " --training.optimizer.learn_rate ${vars.demo_learn_rate} --training.eval_frequency 50"
+    return {"name": f"{p}sweep-{task}",
+            "help": f"Layer sweep of {task}: the baseline and DLFA with each layer k, for each seed, as Ray tasks "
+                    "(finished trials are skipped, so a rerun resumes).",
+            "script": [script],
+            "deps": [f"configs/{task}.cfg", f"{corpus}/train.spacy", f"{corpus}/dev.spacy", f"{corpus}/test"]
+            + (["demo/encoder"] if demo else []),
+            "outputs_no_cache": [f"{out}/trials"]}
+
+
+def sweep_report(tasks: List[str], demo: bool) -> Dict:
+    root = "demo/" if demo else ""
+    sweeps = " ".join(f"--sweep {root}sweeps/{t}" for t in tasks)
+    return {"name": ("demo-" if demo else "") + "sweep-report",
+            "help": "The sweep report: D_k mean ± std over seeds, gain heatmaps, best k on English dev, bootstrap CIs.",
+            "script": [f"python -m dlfa_spacy report {sweeps} --output {root}reports"],
+            "deps": [f"{root}sweeps/{t}/trials" for t in tasks], "outputs": [f"{root}reports/sweep.md"]}
+
+
 def report(demo: bool) -> Dict:
     root = "demo/" if demo else ""
     files = [f"{root}metrics/{t}-{m}.json" for t in TASKS for m in ("dlfa", "baseline")]
@@ -158,6 +200,8 @@ def project() -> Dict:
         for task in TASKS:
             commands.extend(chain(task, demo))
         commands.append(report(demo))
+    commands += [sweep_command(task, False) for task in TASKS] + [sweep_report(TASKS, False)]
+    commands += [sweep_command(task, True) for task in DEMO_SWEEP_TASKS] + [sweep_report(DEMO_SWEEP_TASKS, True)]
     names = [c["name"] for c in commands]
     order = ["convert", "train", "train-{}-baseline", "evaluate"]
 
@@ -172,6 +216,9 @@ def project() -> Dict:
     workflows = {
         "all": ["download", "wheel"] + flow(""),
         "demo": ["demo-encoder", "wheel"] + flow("demo-"),
+        "sweep": ["download"] + [f"convert-{t}" for t in TASKS] + [f"sweep-{t}" for t in TASKS] + ["sweep-report"],
+        "demo-sweep": ["demo-encoder"] + [f"demo-convert-{t}" for t in DEMO_SWEEP_TASKS]
+        + [f"demo-sweep-{t}" for t in DEMO_SWEEP_TASKS] + ["demo-sweep-report"],
     }
     assert all(step in names for steps in workflows.values() for step in steps)
     return {
@@ -181,10 +228,11 @@ def project() -> Dict:
             "UD POS, XNLI and PAWS-X in every language, with DLFA (fusion of the last layer and one lower "
             "layer) and the last-layer baseline. `demo` (the default) runs the same chain offline on small "
             "bundled data and a tiny locally built BERT: its numbers are a smoke test of the machinery, not "
-            "results. `all` is the full replication (downloads mBERT and the data; use a GPU)."
+            "results. `all` is the full replication (downloads mBERT and the data; use a GPU). `sweep` trains the "
+            "baseline and every fusion layer k over three seeds on Ray; `demo-sweep` is its offline miniature."
         ),
         "vars": variables(),
-        "directories": ["assets", "configs", "corpus", "training", "metrics", "reports", "packages", "demo"],
+        "directories": ["assets", "configs", "corpus", "training", "metrics", "reports", "packages", "sweeps", "demo"],
         "assets": ASSETS,
         "workflows": workflows,
         "commands": commands,

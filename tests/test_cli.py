@@ -1,9 +1,12 @@
 """The typer command line: help text everywhere, summaries at the end, clear errors without tracebacks."""
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import spacy
 from spacy.tokens import Doc, DocBin, Span
 from typer.main import get_command
@@ -80,6 +83,27 @@ def test_evaluate_prints_a_per_language_table(tmp_path):
     assert ["average", "58.33"] in lines
     assert ["w/o", "en", "58.33"] in lines
     assert out.is_file() and f"Saved metrics to {out}" in " ".join(result.stdout.split())
+
+
+def test_evaluate_dev_is_scored_outside_the_averages(tmp_path):
+    root = ner_folder(tmp_path)
+    dev = tmp_path / "dev.spacy"
+    shutil.copy(root / "test" / "de.spacy", dev)  # so its score is de's, 66.67
+    out = tmp_path / "ner.json"
+    result = run_module("evaluate", str(root / "model"), str(root / "test"), "--task", "ner",
+                        "--output", str(out), "--dev", str(dev))
+    assert result.returncode == 0, result.stderr
+    lines = [line.split() for line in result.stdout.splitlines()]
+    assert ["en", "dev", "2", "66.67"] in lines and ["average", "58.33"] in lines
+    metrics = json.loads(out.read_text(encoding="utf8"))
+    assert metrics["language_set"] == ["de", "fr"] and metrics["average"] == pytest.approx(0.58333333)
+    assert metrics["dev"]["path"] == str(dev) and metrics["dev"]["n"] == 2
+    assert metrics["dev"]["score"] == metrics["languages"]["de"]["score"]
+    assert "per_example" not in metrics["dev"]
+    # A test file named like the dev key would be confused with it: refused, naming it.
+    shutil.copy(dev, root / "test" / "dev.spacy")
+    clash = run_module("evaluate", str(root / "model"), str(root / "test"), "--task", "ner", "--dev", str(dev))
+    assert clash.returncode == 1 and "holds dev.spacy" in " ".join(clash.stdout.split())
 
 
 def test_bad_input_is_one_line_without_traceback(tmp_path):

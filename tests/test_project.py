@@ -45,7 +45,8 @@ def test_project_config_is_valid_and_every_workflow_step_exists():
         assert base.endswith(" null")
 
 
-def test_full_workflow_needs_no_manual_step():
+@pytest.mark.parametrize("workflow", ["all", "sweep"])
+def test_full_workflow_needs_no_manual_step(workflow):
     from weasel.util import load_project_config
 
     config = load_project_config(ROOT)
@@ -54,7 +55,7 @@ def test_full_workflow_needs_no_manual_step():
     assert all(asset.get("url", "").startswith("https://") for asset in config["assets"])
     assert all(" bytes" in asset["description"] for asset in config["assets"])
     commands = {c["name"]: c for c in config["commands"]}
-    steps = config["workflows"]["all"]
+    steps = config["workflows"][workflow]
     assert steps[0] == "download" and commands["download"]["script"] == ["python -m spacy project assets ."]
     # Every file a step of `all` reads is an asset or the output of an earlier step.
     produced = set(by_dest)
@@ -66,6 +67,23 @@ def test_full_workflow_needs_no_manual_step():
     assert "11234/1-3105/ud-treebanks-v2.5.tgz" in by_dest["assets/ud/ud-treebanks-v2.5.tgz"]["url"]
     assert by_dest["assets/wikiann/panx_dataset.zip"]["url"].endswith("/wikiann/1.1.0/panx_dataset.zip")
     assert by_dest["assets/xnli/XNLI-MT-1.0.zip"]["url"].endswith("/XNLI/XNLI-MT-1.0.zip")
+
+
+def test_sweep_workflows_cover_the_paper_and_the_demo():
+    from weasel.util import load_project_config
+
+    config = load_project_config(ROOT)
+    commands = {c["name"]: " ".join(c["script"]) for c in config["commands"]}
+    for task in TASKS:  # the paper's sweep: layers 1-11, three seeds, on a GPU per trial
+        assert f"sweep-{task}" in config["workflows"]["sweep"]
+        assert "--layers 1-11 --seeds 0,1,2" in commands[f"sweep-{task}"]
+        assert "--gpu-id -1 --gpus-per-trial 1" in commands[f"sweep-{task}"]
+    demo = config["workflows"]["demo-sweep"]
+    assert demo[-1] == "demo-sweep-report" and [s for s in demo if s.startswith("demo-sweep-")][:2] == \
+        ["demo-sweep-ner", "demo-sweep-xnli"]
+    for step in demo:
+        assert "bert-base-multilingual" not in commands[step]
+    assert "--layers 1-3 --seeds 0,1" in commands["demo-sweep-ner"]
 
 
 def _copy_project(dest: Path) -> None:
@@ -169,3 +187,36 @@ def test_wheels_install_in_a_fresh_venv_and_load_by_name(demo_project, tmp_path)
     assert set(out["xnli"]) == {"entailment", "neutral", "contradiction"}
     assert abs(sum(out["xnli"].values()) - 1.0) < 1e-5
     assert set(out["pawsx"]) == {"paraphrase", "not_paraphrase"}
+
+
+def _project_run(project: Path, workflow: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    result = subprocess.run([sys.executable, "-m", "spacy", "project", "run", workflow, "."], cwd=project,
+                            env=env, capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return result
+
+
+@pytest.mark.slow
+def test_demo_sweep_writes_the_sweep_report_and_a_rerun_starts_no_trial(demo_project):
+    # After the demo: its encoder and corpora are reused, as a user's second workflow would.
+    _project_run(demo_project, "demo-sweep")
+    for task in ("ner", "xnli"):
+        trials = sorted(p.parent.name for p in (demo_project / "demo" / "sweeps" / task).glob("trials/*/metrics.json"))
+        assert trials == sorted(f"{v}-s{s}" for v in ("baseline", "DLFA-1", "DLFA-2", "DLFA-3") for s in (0, 1))
+        assert (demo_project / "demo" / "reports" / f"sweep_{task}_gain.png").read_bytes()[:4] == b"\x89PNG"
+    report = (demo_project / "demo" / "reports" / "sweep.md").read_text(encoding="utf8")
+    assert "| k | XNLI | NER | Average |" in report and "| k | XNLI (en dev) | NER (en dev) |" in report
+    rows = [line for line in report.splitlines() if line.startswith(("| baseline |", "| D_1 |", "| D_3 |"))]
+    assert len(rows) == 6 and all(cell.count(" ± ") == 1 for row in rows for cell in row.strip("|").split("|")[1:])
+    for title in ("XNLI", "NER"):
+        section = report.split(f"### {title}\n", 1)[1].split("###", 1)[0]
+        assert "chosen on English dev" in section and "| Language | baseline | DLFA-" in section
+        assert section.count("[") >= 4 and "| **average** |" in section  # the CIs per language and on average
+    logs = sorted((demo_project / "demo" / "sweeps").glob("*/trials/*/train.log"))
+    assert len(logs) == 16
+    mtimes = [p.stat().st_mtime_ns for p in logs]
+    again = _project_run(demo_project, "demo-sweep")
+    assert "% in " not in again.stdout  # no trial trained
+    assert [p.stat().st_mtime_ns for p in logs] == mtimes

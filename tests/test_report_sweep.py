@@ -24,8 +24,11 @@ def counts(n_full: int, n_half: int, n_none: int = 0) -> List[List[int]]:
     return [[2, 2, 2]] * n_full + [[1, 2, 2]] * n_half + [[0, 2, 2]] * n_none
 
 
-def trial(task: str, layer: Optional[int], seed: int, per_example: Dict[str, Any], **extra: Any) -> Dict[str, Any]:
-    """A trial's metrics dict, shaped like evaluate_pipeline's output plus the sweep's "seed"."""
+def trial(task: str, layer: Optional[int], seed: int, per_example: Dict[str, Any], dev: Optional[float] = None,
+          **extra: Any) -> Dict[str, Any]:
+    """A trial's metrics dict, shaped like evaluate_pipeline's output (with dev) plus the sweep's "seed"."""
+    if dev is not None:
+        extra["dev"] = {"path": "corpus/dev.spacy", "score": dev, "n": 10}
     languages = {lang: {"score": score(data), "n": len(data), "per_example": data} for lang, data in per_example.items()}
     scores = [v["score"] for v in languages.values()]
     return {
@@ -41,20 +44,21 @@ def trial(task: str, layer: Optional[int], seed: int, per_example: Dict[str, Any
 TRIALS = [
     # XNLI. baseline: s1 de 0.5, en 0.7 -> 0.6; s2 de 0.6, en 0.7 -> 0.65.
     # Mean 0.625, std |0.65 - 0.6| / sqrt(2) = 0.035355 -> "62.50 ± 3.54".
-    trial("xnli", None, 1, {"de": correct(10), "en": correct(14)}),
-    trial("xnli", None, 2, {"de": correct(12), "en": correct(14)}),
+    trial("xnli", None, 1, {"de": correct(10), "en": correct(14)}, dev=0.5),
+    trial("xnli", None, 2, {"de": correct(12), "en": correct(14)}, dev=0.6),
     # DLFA-4: de 0.9, en 0.7 -> 0.8 in both seeds -> "80.00 ± 0.00"; the best k.
-    trial("xnli", 4, 1, {"de": correct(18), "en": correct(14)}),
-    trial("xnli", 4, 2, {"de": correct(18), "en": correct(14)}),
+    # English dev 0.8 and 0.7: mean 0.75 > DLFA-8's 0.6, so it is also chosen on dev.
+    trial("xnli", 4, 1, {"de": correct(18), "en": correct(14)}, dev=0.8),
+    trial("xnli", 4, 2, {"de": correct(18), "en": correct(14)}, dev=0.7),
     # DLFA-8, one seed only: de 0.55, en 0.65 -> 0.6 -> "60.00 ± –".
-    trial("xnli", 8, 1, {"de": correct(11), "en": correct(13)}),
+    trial("xnli", 8, 1, {"de": correct(11), "en": correct(13)}, dev=0.6),
     # NER (F1 = correct / gold here, as predicted = gold). baseline: s1 de 0.5, fr 0.5 -> 0.5;
     # s2 de 14/20 = 0.7, fr 0.5 -> 0.6. Mean 0.55, std 0.1 / sqrt(2) = 0.070711 -> "55.00 ± 7.07".
-    trial("ner", None, 1, {"de": counts(0, 10), "fr": counts(0, 10)}),
-    trial("ner", None, 2, {"de": counts(4, 6), "fr": counts(0, 10)}),
+    trial("ner", None, 1, {"de": counts(0, 10), "fr": counts(0, 10)}, dev=0.4),
+    trial("ner", None, 2, {"de": counts(4, 6), "fr": counts(0, 10)}, dev=0.4),
     # DLFA-4: de 1.0, fr 0.0 -> 0.5 in both seeds -> "50.00 ± 0.00".
-    trial("ner", 4, 1, {"de": counts(10, 0), "fr": counts(0, 0, 10)}),
-    trial("ner", 4, 2, {"de": counts(10, 0), "fr": counts(0, 0, 10)}),
+    trial("ner", 4, 1, {"de": counts(10, 0), "fr": counts(0, 0, 10)}, dev=0.45),
+    trial("ner", 4, 2, {"de": counts(10, 0), "fr": counts(0, 0, 10)}, dev=0.55),
 ]
 # Average over tasks, per seed with both tasks. baseline: s1 (0.6 + 0.5) / 2 = 0.55,
 # s2 (0.65 + 0.6) / 2 = 0.625 -> mean 0.5875, std 0.075 / sqrt(2) = 0.053033 -> "58.75 ± 5.30".
@@ -104,6 +108,44 @@ def test_dk_table_cells_are_mean_and_std_over_seeds(report):
     assert table_rows(report["text"], "| k |") == DK_ROWS
 
 
+def test_dev_table_holds_the_selection_scores(report):
+    # xnli baseline 0.5, 0.6 -> 55.00 ± 7.07; DLFA-4 0.8, 0.7 -> 75.00 ± 7.07; ner DLFA-4 0.45, 0.55.
+    assert table_rows(report["text"], "| k | XNLI (en dev) |") == {
+        "baseline": ["55.00 ± 7.07", "40.00 ± 0.00"],
+        "D_4": ["75.00 ± 7.07", "50.00 ± 7.07"],
+        "D_8": ["60.00 ± –", "–"],
+    }
+
+
+def test_best_k_is_chosen_on_english_dev_not_test(tmp_path):
+    # DLFA-2 wins on test (de 0.9) but DLFA-6 on English dev (0.9 > 0.3): DLFA-6 is chosen.
+    trials = [
+        trial("xnli", None, 0, {"de": correct(10), "en": correct(10)}, dev=0.5),
+        trial("xnli", 2, 0, {"de": correct(18), "en": correct(10)}, dev=0.3),
+        trial("xnli", 6, 0, {"de": correct(12), "en": correct(10)}, dev=0.9),
+    ]
+    text = write_sweep_report([write_trials(tmp_path / "s", trials)], tmp_path / "r").read_text(encoding="utf8")
+    section = text.split("### XNLI\n", 1)[1]
+    assert "Best fusion layer: D_6, chosen on English dev (mean 90.00 over seeds)" in section
+    assert "On test its average is 55.00 against the baseline's 50.00." in section
+    assert "The highest test average is D_2's (70.00), which test data may not choose." in section
+    assert "| Language | baseline | DLFA-6 |" in section
+
+
+def test_no_best_k_without_dev_scores_naming_the_trials(tmp_path):
+    trials = [
+        trial("xnli", None, 0, {"de": correct(10)}, dev=0.5),
+        trial("xnli", 2, 0, {"de": correct(18)}),
+        trial("xnli", 3, 0, {"de": correct(12)}, dev=0.9),
+    ]
+    text = write_sweep_report([write_trials(tmp_path / "s", trials)], tmp_path / "r").read_text(encoding="utf8")
+    section = text.split("### XNLI\n", 1)[1]
+    assert "No best fusion layer: it is chosen on English dev only" in section
+    assert f"`{tmp_path / 's' / 'trials' / 'DLFA-2-s0'}`" in section and "DLFA-3-s0" not in section.split("Trials:")[0]
+    assert "| Language |" not in section  # no significance table for an unchosen k
+    assert (tmp_path / "r" / "sweep_xnli_gain.png").is_file()  # the heatmap needs no choice
+
+
 def test_seed_differences_are_named(report):
     assert "XNLI: the variants have different seeds (baseline: 1, 2; DLFA-4: 1, 2; DLFA-8: 1)" in report["text"]
     assert "NER: the variants" not in report["text"]
@@ -125,7 +167,8 @@ def significance_rows(text: str, title: str) -> Dict[str, List[str]]:
 
 def test_best_k_gains_with_bootstrap_flags(report):
     xnli = significance_rows(report["text"], "XNLI")
-    assert "Best fusion layer: D_4" in report["text"].split("### XNLI", 1)[1]
+    assert "Best fusion layer: D_4, chosen on English dev (mean 75.00 over seeds)" in report["text"]
+    assert "It also has the highest test average." in report["text"].split("### XNLI", 1)[1]
     # de: the variant is right on a superset of both baseline seeds' examples -> CI above 0.
     assert xnli["de"][:3] == ["55.00", "90.00", "+35.00"] and xnli["de"][4] == "**yes**"
     low, high = (float(x) for x in xnli["de"][3].strip("[]").split(", "))
@@ -176,7 +219,7 @@ def test_one_trial_twice_is_refused(tmp_path):
 
 
 def test_different_test_sizes_are_refused(tmp_path):
-    longer = trial("xnli", 4, 2, {"de": correct(18, 21), "en": correct(14)})
+    longer = trial("xnli", 4, 2, {"de": correct(18, 21), "en": correct(14)}, dev=0.7)
     out = write_trials(tmp_path / "sweep", TRIALS[:3] + [longer])
     with pytest.raises(ValueError, match=r"number of 'de' test examples.*DLFA-4-s2: 21"):
         write_sweep_report([out], tmp_path / "reports")

@@ -256,7 +256,8 @@ def test_sweep_end_to_end_with_ray(tiny_bert, tmp_path):
             "--task", "ner", "--layers", "2", "--seeds", "0,1", "--output", str(out), "--num-cpus", "2",
             "--override", "training.max_epochs=2"]
 
-    first = run_sweep(*args, "--", "--encoder.name", str(tiny_bert))
+    # Relative to the sweep's working directory (REPO), not to the Ray worker's.
+    first = run_sweep(*args, "--", "--encoder.name", os.path.relpath(tiny_bert, REPO))
     assert first.returncode == 0, first.stdout + first.stderr
     names = ["baseline-s0", "DLFA-2-s0", "baseline-s1", "DLFA-2-s1"]
     assert sorted(p.parent.name for p in out.glob("trials/*/metrics.json")) == sorted(names)
@@ -266,6 +267,7 @@ def test_sweep_end_to_end_with_ray(tiny_bert, tmp_path):
         assert (metrics["variant"], metrics["seed"], metrics["task"]) == (variant, int(seed), "ner")
         assert metrics["layer"] == (None if variant == "baseline" else 2)
         assert metrics["language_set"] == ["de", "es"]
+        assert (metrics["dev"]["path"], metrics["dev"]["n"]) == (str(dev), 2)  # what picks the best k
         log = (out / "trials" / name / "train.log").read_text(encoding="utf8")
         assert "--training.max_epochs 2" in log and f"--system.seed {seed}" in log and "Saved pipeline" in log
         assert (out / "trials" / name / "training" / "model-best").is_dir()
@@ -277,7 +279,7 @@ def test_sweep_end_to_end_with_ray(tiny_bert, tmp_path):
 
     logs = sorted(out.glob("trials/*/train.log"))
     mtimes = [p.stat().st_mtime_ns for p in logs]
-    again = run_sweep(*args, "--", "--encoder.name", str(tiny_bert))
+    again = run_sweep(*args, "--", "--encoder.name", os.path.relpath(tiny_bert, REPO))
     assert again.returncode == 0, again.stdout + again.stderr
     assert " ".join(again.stdout.split()).count("skipped, metrics.json exists") == 4
     assert [p.stat().st_mtime_ns for p in logs] == mtimes  # nothing retrained

@@ -2,7 +2,7 @@
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-from ..evaluate import evaluate_pipeline
+from ..evaluate import DEV_KEY, evaluate_pipeline
 from ..tasks import TASK_NAMES
 from ._util import Arg, Opt, app, input_errors, msg, percent, setup_gpu
 
@@ -17,12 +17,13 @@ def evaluate_cli(
     output: Optional[Path] = Opt(None, "--output", "-o", help="JSON file for the metrics", dir_okay=False),
     gpu_id: int = Opt(-1, "--gpu-id", "-g", help="GPU id, or -1 for the CPU"),
     batch_size: int = Opt(64, "--batch-size", "-b", help="Docs per batch for nlp.pipe", min=1),
+    dev: Optional[Path] = Opt(None, "--dev", help="Also score this English dev set (.spacy), outside the averages: the data that may pick a model", exists=True, dir_okay=False),
     smoke: bool = Opt(False, "--smoke", help="Mark the numbers as a smoke run of the machinery, not results"),
     # fmt: on
 ) -> None:
     """Evaluate a pipeline zero-shot per language; print a per-language table and write JSON."""
     setup_gpu(gpu_id)
-    metrics = evaluate_pipeline(model, data_dir, task=task, output=output, smoke=smoke, batch_size=batch_size)
+    metrics = evaluate_pipeline(model, data_dir, task=task, output=output, smoke=smoke, batch_size=batch_size, dev=dev)
     print_metrics(metrics)
     if output is not None:
         msg.good(f"Saved metrics to {output}")
@@ -34,5 +35,7 @@ def print_metrics(metrics: Dict[str, Any]) -> None:
     rows = [(lang, scores["n"], percent(scores["score"])) for lang, scores in metrics["languages"].items()]
     rows.append(("average", "", percent(metrics["average"])))
     rows.append(("w/o en", "", percent(metrics["average_without_en"])))
+    if DEV_KEY in metrics:
+        rows.append(("en dev", metrics[DEV_KEY]["n"], percent(metrics[DEV_KEY]["score"])))
     msg.divider(f"{metrics['task']} {metrics['variant']}: {name} (%)")
     msg.table(rows, header=("language", "n", name), divider=True, aligns=("l", "r", "r"))

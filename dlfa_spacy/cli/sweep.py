@@ -61,7 +61,7 @@ def sweep_cli(
     # Absolute paths: a Ray worker need not share the driver's working directory.
     spec = SweepSpec(config=config.resolve(), train=train.resolve(), dev=dev.resolve(), test_dir=test_dir.resolve(),
                      task=get_task(task).name, output=output.resolve(), gpu_id=gpu_id, batch_size=batch_size,
-                     overrides=tuple(parse_overrides(ctx.args, overrides)))
+                     overrides=tuple(parse_overrides(ctx.args, overrides)), workdir=Path.cwd())
     check_overrides(spec.overrides, spec.component)
     if gpu_id >= 0 and gpus_per_trial <= 0:
         raise ValueError("--gpu-id needs --gpus-per-trial > 0, so that Ray gives each trial a GPU")

@@ -7,7 +7,10 @@ A layer sweep writes one folder per trial, `OUT/trials/{variant}-s{seed}/metrics
 * the D_k table: rows baseline, D_1.., columns each task's average score and the
   average over tasks, as "mean ± std" over seeds (std with ddof=1; "± –" for one seed);
 * per task, a heatmap of the mean gain over the baseline per fusion layer and language;
-* per task, for the best k (highest mean average), the per-language gain with the 95%
+* the English dev table (the same cells for the dev score each trial's evaluation
+  records under "dev");
+* per task, for the best k (highest mean English dev score: zero-shot, no target-language
+  data may choose k; the test oracle is named beside it), the per-language gain with the 95%
   interval of a paired bootstrap over test examples pooled over seeds
   (`metrics.bootstrap`), flagged significant when the interval excludes 0.
 """
@@ -19,6 +22,7 @@ from pathlib import Path
 from statistics import mean, stdev
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+from ..evaluate import DEV_KEY
 from ..metrics.bootstrap import N_ROUNDS, SEED, BootstrapResult, as_array, per_language_bootstrap, score
 from ..tasks import TASKS
 from .metrics_files import Metrics, lacking_languages, load_metrics
@@ -178,6 +182,19 @@ def task_average_by_seed(groups: Groups, variant: str) -> List[float]:
     return [mean(runs[variant][s]["average"] for runs in groups.values()) for s in common]
 
 
+def dev_table(groups: Groups) -> List[str]:
+    """Mean ± std over seeds of each task's English dev score: the numbers that choose k."""
+    header = ["k"] + [f"{TASKS[task].title} (en dev)" for task in groups]
+    rows = []
+    for variant in all_variants(groups):
+        cells = [row_name(variant)]
+        for runs in groups.values():
+            scores = [dev_score(m) for m in runs.get(variant, {}).values()]
+            cells.append(mean_std_cell([v for v in scores if v is not None]))
+        rows.append(cells)
+    return _table(header, rows)
+
+
 def dk_table(groups: Groups) -> List[str]:
     """The D_k table: mean ± std over seeds of each task's average score and of the average over tasks."""
     header = ["k"] + [TASKS[task].title for task in groups] + ["Average"]
@@ -217,10 +234,38 @@ def fused(runs: Dict[str, Dict[int, Metrics]]) -> Dict[str, Dict[int, Metrics]]:
     return {v: seeds for v, seeds in runs.items() if next(iter(seeds.values()))["layer"] is not None}
 
 
+def dev_score(m: Metrics) -> Optional[float]:
+    """A trial's English dev score (its "dev" entry, written by evaluate --dev), or None."""
+    value = m.get(DEV_KEY, {}).get("score") if isinstance(m.get(DEV_KEY), dict) else None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def lacking_dev(runs: Dict[str, Dict[int, Metrics]]) -> List[Path]:
+    """The trial folders of one task's fused variants that hold no English dev score."""
+    return [m["folder"] for seeds in fused(runs).values() for m in seeds.values() if dev_score(m) is None]
+
+
+def mean_dev(seeds: Dict[int, Metrics]) -> float:
+    """Mean over seeds of the English dev score of one variant (every trial has one)."""
+    return mean(dev_score(m) for m in seeds.values())
+
+
 def best_variant(runs: Dict[str, Dict[int, Metrics]]) -> Optional[str]:
-    """The fused variant with the highest mean average score (the lower k on a tie), or None."""
+    """The fused variant with the highest mean English dev score (the lower k on a tie).
+
+    Zero-shot: no target-language data may choose k, so test scores never decide. None
+    when there is no fused variant or some fused trial lacks a dev score.
+    """
     candidates = fused(runs)
+    if not candidates or lacking_dev(runs):
+        return None
     # max keeps the first of equal values, and candidates are in order of k.
+    return max(candidates, key=lambda v: mean_dev(candidates[v]))
+
+
+def best_on_test(runs: Dict[str, Dict[int, Metrics]]) -> Optional[str]:
+    """The fused variant with the highest mean test average: an oracle, reported, never used to choose."""
+    candidates = fused(runs)
     return max(candidates, key=lambda v: mean_average(candidates[v])) if candidates else None
 
 
@@ -320,14 +365,27 @@ def _task_section(task: str, runs: Dict[str, Dict[int, Metrics]], folder: Path,
                   n_rounds: int, seed: int) -> List[str]:
     """The heatmap and the best-k significance table of one task (nothing without a baseline)."""
     title = TASKS[task].title
-    best = best_variant(runs)
-    if "baseline" not in runs or best is None:
+    if "baseline" not in runs or not fused(runs):
         return ["", f"### {title}", "", "No baseline and DLFA trials to compare."]
     lines = ["", f"### {title}", ""]
     png = f"sweep_{task}_gain.png"
     plot_gain_heatmap(*gain_matrix(runs), title, folder / png)
     lines += [f"![{title} gain over the baseline by fusion layer]({png})", ""]
-    lines += [f"Best fusion layer: {row_name(best)} (highest mean average over seeds).", ""]
+    best = best_variant(runs)
+    if best is None:
+        return lines + ["No best fusion layer: it is chosen on English dev only, and these trials hold no "
+                        "English dev score (rerun the sweep, or `evaluate --dev`): "
+                        + ", ".join(f"`{f}`" for f in lacking_dev(runs)) + "."]
+    oracle = best_on_test(runs)
+    lines += [
+        f"Best fusion layer: {row_name(best)}, chosen on English dev (mean {pct(mean_dev(runs[best]))} over "
+        f"seeds). On test its average is {pct(mean_average(runs[best]))} against the baseline's "
+        f"{pct(mean_average(runs['baseline']))}. "
+        + ("It also has the highest test average." if oracle == best else
+           f"The highest test average is {row_name(oracle)}'s ({pct(mean_average(runs[oracle]))}), "
+           "which test data may not choose."),
+        "",
+    ]
     missing = _missing_per_example(runs["baseline"]) + _missing_per_example(runs[best])
     results = None if missing else significance(runs["baseline"], runs[best], n_rounds, seed)
     lines += significance_table(runs["baseline"], runs[best], results)
@@ -352,6 +410,13 @@ def render_sweep(trials: Sequence[Metrics], folder: Path, n_rounds: int = N_ROUN
         "## D_k",
         "",
         *dk_table(groups),
+        "",
+        "## English dev (model selection)",
+        "",
+        "The best fusion layer of each task is the one with the highest mean English dev score: "
+        "zero-shot, no target-language data may choose it.",
+        "",
+        *dev_table(groups),
         "",
         "## Gain over the baseline and its significance",
         "",
