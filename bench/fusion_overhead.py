@@ -8,10 +8,12 @@ dimensions (no download) and compares, on the same docs and alternating over rou
     A  stock: spacy-transformers.TransformerModel.v3 + TransformerListener.v1 + tagger
     B  DLFA:  dlfa_spacy.TransformerModel.v1 + dlfa_spacy.DLFA.v1 (layer 8) + tagger
     C  naive: stock model with output_hidden_states = true + TransformerListener.v1 + tagger
+    D  auto:  dlfa_spacy.TransformerModel.v1 + dlfa_spacy.DLFA.v1 (layer "auto": a learned
+              mix of layers 1..11) + tagger
 
 Speed is words per second (inference with nlp.pipe, batch 32; training with nlp.update).
 Peak memory is the peak RSS (VmHWM) while a fresh process runs inference with the pipeline,
-measured after loading: a process's peak only ever grows, so A, B and C cannot share one.
+measured after loading: a process's peak only ever grows, so the variants cannot share one.
 Variants are interleaved batch by batch (update by update when training) in a rotating order,
 and each figure is the median over rounds.
 """
@@ -31,7 +33,7 @@ import spacy
 from spacy.training import Example
 from thinc.api import Config
 
-VARIANTS = ("A", "B", "C")
+VARIANTS = ("A", "B", "C", "D")
 WORDS = (
     "Anna lives in Berlin and works for Siemens in Hamburg . Иван живёт в Москве и работает "
     "в Газпроме . 北京 是 中国 的 首都 . The company opened an office in Madrid last year , "
@@ -42,10 +44,11 @@ TAGS = ["NOUN", "VERB", "PROPN", "ADP", "PUNCT"]
 
 def config_text(variant: str, model_path: Path, layer: int) -> str:
     """The pipeline config of one variant (same encoder, same tagger head)."""
-    arch = "dlfa_spacy.TransformerModel.v1" if variant == "B" else "spacy-transformers.TransformerModel.v3"
+    arch = "dlfa_spacy.TransformerModel.v1" if variant in "BD" else "spacy-transformers.TransformerModel.v3"
     trf_config = '{"output_hidden_states": true}' if variant == "C" else "{}"
-    if variant == "B":
-        tok2vec = f'@architectures = "dlfa_spacy.DLFA.v1"\nlayer = {layer}'
+    if variant in "BD":
+        setting = '"auto"' if variant == "D" else layer
+        tok2vec = f'@architectures = "dlfa_spacy.DLFA.v1"\nlayer = {setting}'
     else:
         tok2vec = ('@architectures = "spacy-transformers.TransformerListener.v1"\n'
                    "[components.tagger.model.tok2vec.pooling]\n@layers = \"reduce_mean.v1\"")
@@ -108,7 +111,7 @@ def batches(texts: List[str], size: int = 32) -> List[List[str]]:
 
 
 def rotated(round_i: int) -> Tuple[str, ...]:
-    """A/B/C in a different order each time, so that no variant always runs first."""
+    """The variants in a different order each time, so that no variant always runs first."""
     k = round_i % len(VARIANTS)
     return VARIANTS[k:] + VARIANTS[:k]
 
@@ -248,7 +251,7 @@ def summarise(inference: Dict, training: Dict) -> Dict[str, Dict[str, float]]:
 
 
 def ratios(stats: Dict[str, Dict[str, float]], memory: Dict[str, Dict[str, int]]) -> Dict:
-    """B/A (and C/A as `naive`) ratios of the main document length."""
+    """B/A (C/A as `naive`, D/A as `auto`) ratios of the main document length."""
 
     def ratio(variant: str, key: str):
         a, x = stats["A"][key], stats[variant][key]
@@ -262,20 +265,16 @@ def ratios(stats: Dict[str, Dict[str, float]], memory: Dict[str, Dict[str, int]]
         extra = {v: memory[v]["peak"] - memory[v]["loaded"] for v in ("A", variant)} if memory else {}
         return extra[variant] / extra["A"] if memory and extra["A"] > 0 else None
 
-    return {
-        "inference_ratio": ratio("B", "inference_words_per_s"),
-        "train_ratio": ratio("B", "training_words_per_s"),
-        "trf_data_ratio": ratio("B", "trf_data_bytes_per_doc"),
-        "rss_ratio": rss("B"),
-        "rss_growth_ratio": growth("B"),
-        "naive": {
-            "inference_ratio": ratio("C", "inference_words_per_s"),
-            "train_ratio": ratio("C", "training_words_per_s"),
-            "trf_data_ratio": ratio("C", "trf_data_bytes_per_doc"),
-            "rss_ratio": rss("C"),
-            "rss_growth_ratio": growth("C"),
-        },
-    }
+    def of(variant: str) -> Dict:
+        return {
+            "inference_ratio": ratio(variant, "inference_words_per_s"),
+            "train_ratio": ratio(variant, "training_words_per_s"),
+            "trf_data_ratio": ratio(variant, "trf_data_bytes_per_doc"),
+            "rss_ratio": rss(variant),
+            "rss_growth_ratio": growth(variant),
+        }
+
+    return {**of("B"), "naive": of("C"), "auto": of("D")}
 
 
 def print_table(length: int, stats: Dict[str, Dict[str, float]], file=sys.stdout) -> None:
@@ -325,7 +324,8 @@ def main(argv=None) -> None:
     tmp = args.json.with_suffix(".tmp")
     tmp.write_text(json.dumps(result, indent=2))
     tmp.replace(args.json)
-    print(json.dumps({k: result[k] for k in ("inference_ratio", "train_ratio", "trf_data_ratio", "rss_ratio", "naive")}, indent=2))
+    keys = ("inference_ratio", "train_ratio", "trf_data_ratio", "rss_ratio", "naive", "auto")
+    print(json.dumps({k: result[k] for k in keys}, indent=2))
 
 
 if __name__ == "__main__":

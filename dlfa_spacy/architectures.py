@@ -1,5 +1,5 @@
 """Registered architectures: thin functions that build the layers of this package."""
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Union
 
 from spacy.tokens import Doc
 from spacy.util import registry
@@ -36,22 +36,24 @@ def transformer_model_v1(
 
 @registry.architectures("dlfa_spacy.DLFA.v1")
 def dlfa_v1(
-    layer: Optional[int],
+    layer: Union[int, str, None],
     reduction: int = 4,
     pooling: Optional[Model[Ragged, Floats2d]] = DEFAULT_POOLING,  # type: ignore[assignment]
     grad_factor: float = 1.0,
     upstream: str = "*",
+    candidates: Optional[List[int]] = None,
 ) -> Model[List[Doc], List[Floats2d]]:
-    """Token vectors from the AIF fusion of the transformer's last layer with lower layer `layer` (null: last layer only)."""
-    check_dlfa_settings(layer, reduction)
-    return dlfa_tok2vec(FusionListener(upstream_name=upstream, layer=layer), layer, reduction, pooling, grad_factor)
+    """Token vectors from the AIF fusion of the transformer's last layer with lower layer `layer` (null: last layer only; "auto": a learned mix of `candidates`, default every lower layer)."""
+    check_dlfa_settings(layer, reduction, candidates)
+    listener = FusionListener(upstream_name=upstream, layer=layer, candidates=candidates)
+    return dlfa_tok2vec(listener, layer, reduction, pooling, grad_factor, candidates)
 
 
 @registry.architectures("dlfa_spacy.Tok2VecTransformer.v1")
 def tok2vec_transformer_v1(
     name: str,
     get_spans: Callable,
-    layer: Optional[int],
+    layer: Union[int, str, None],
     tokenizer_config: dict = {"use_fast": True},
     transformer_config: dict = {},
     mixed_precision: bool = False,
@@ -59,9 +61,11 @@ def tok2vec_transformer_v1(
     reduction: int = 4,
     pooling: Optional[Model[Ragged, Floats2d]] = DEFAULT_POOLING,  # type: ignore[assignment]
     grad_factor: float = 1.0,
+    candidates: Optional[List[int]] = None,
 ) -> Model[List[Doc], List[Floats2d]]:
     """DLFA.v1 with its own transformer instead of a listener: what replace_listeners makes of DLFA.v1."""
-    check_dlfa_settings(layer, reduction)
+    check_dlfa_settings(layer, reduction, candidates)
     trf = transformer_model_v1(name, get_spans, tokenizer_config, transformer_config, mixed_precision,
                                grad_scaler_config)
-    return dlfa_tok2vec(inline_transformer(trf, layer), layer, reduction, pooling, grad_factor)
+    return dlfa_tok2vec(inline_transformer(trf, layer, candidates), layer, reduction, pooling, grad_factor,
+                        candidates)

@@ -58,12 +58,14 @@ from .metrics import (
     seqeval_doc_counts,
     upos_sequences,
 )
+from .layers.layer_choice import AUTO
+from .mix_weights import layer_weights
 from .segments import SEGMENTS_KEY, merge_segments, split_doc
 from .tasks import TASKS, get_task
 
 
-def fusion_layer(config: Mapping[str, Any], component: Optional[str] = None) -> Optional[int]:
-    """Return the DLFA fusion layer from a pipeline config, or None for a baseline."""
+def fusion_layer(config: Mapping[str, Any], component: Optional[str] = None) -> Union[int, str, None]:
+    """Return the DLFA fusion layer from a pipeline config: k, "auto", or None for a baseline."""
     components = config.get("components", {}) if isinstance(config, Mapping) else {}
     names = list(components)
     # The task component is the one that owns the encoder in the task configs,
@@ -76,6 +78,8 @@ def fusion_layer(config: Mapping[str, Any], component: Optional[str] = None) -> 
         tok2vec = model.get("tok2vec") if isinstance(model, Mapping) else None
         if isinstance(tok2vec, Mapping) and tok2vec.get("layer") is not None:
             layer = tok2vec["layer"]
+            if layer == AUTO:
+                return AUTO
             try:
                 return int(layer)
             except (TypeError, ValueError):
@@ -83,8 +87,8 @@ def fusion_layer(config: Mapping[str, Any], component: Optional[str] = None) -> 
     return None
 
 
-def variant_name(layer: Optional[int]) -> str:
-    """Name of a model variant: "baseline" without a fusion layer, else "DLFA-<layer>"."""
+def variant_name(layer: Union[int, str, None]) -> str:
+    """Name of a model variant: "baseline" without a fusion layer, else "DLFA-<layer>" ("DLFA-auto")."""
     return "baseline" if layer is None else f"DLFA-{layer}"
 
 
@@ -207,6 +211,8 @@ def predict(
 PER_EXAMPLE_KEY = "per_example"
 # The metrics key of the English dev scores; not a language code, so no test file clashes.
 DEV_KEY = "dev"
+# The learned mix of layer = "auto": {"layer": weight}.
+LAYER_WEIGHTS_KEY = "layer_weights"
 
 
 def score_language(
@@ -308,6 +314,10 @@ def evaluate_pipeline(
     }
     if not spec.is_classification:
         metrics["n_segmented"] = sum(scores["n_segmented"] for scores in languages.values())
+    weights = layer_weights(nlp).get(component)
+    if weights is not None:
+        # Which lower layers "auto" chose; JSON keys are strings.
+        metrics[LAYER_WEIGHTS_KEY] = {str(k): w for k, w in weights.items()}
     if dev_scores is not None:
         # Model selection data, never part of the averages; per-example data is for tests.
         dev_scores.pop(PER_EXAMPLE_KEY)

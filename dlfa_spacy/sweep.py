@@ -1,7 +1,7 @@
 """Layer sweeps: train and evaluate the baseline and every fusion layer k, for several seeds, as Ray tasks.
 
-A sweep writes one folder per trial, `OUT/trials/{variant}-s{seed}/` (variant "baseline"
-or "DLFA-k"), holding `training/` (spaCy's output), `train.log` (the training's stdout
+A sweep writes one folder per trial, `OUT/trials/{variant}-s{seed}/` (variant "baseline",
+"DLFA-k", or "DLFA-auto" for the learned layer mix), holding `training/` (spaCy's output), `train.log` (the training's stdout
 and stderr, then any evaluation error) and `metrics.json` (the `evaluate` metrics, with
 the English dev scores under "dev", plus an integer "seed"). metrics.json is written
 last and atomically, so it marks a finished trial: rerunning a sweep skips those and
@@ -11,6 +11,7 @@ Ray is imported only inside `run_trials`, so that importing this module (and the
 does not start or load it.
 """
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -19,10 +20,11 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from .atomic import write_json_atomic
 from .evaluate import PER_EXAMPLE_KEY, evaluate_pipeline, variant_name
+from .layers.layer_choice import AUTO
 from .tasks import get_task
 
 TRIALS_DIR = "trials"
@@ -66,9 +68,9 @@ def parse_seeds(text: str) -> List[int]:
 
 @dataclass(frozen=True)
 class Trial:
-    """One training run: a fusion layer (None for the baseline) and a seed."""
+    """One training run: a fusion layer (None for the baseline, "auto" for the learned mix) and a seed."""
 
-    layer: Optional[int]
+    layer: Union[int, str, None]
     seed: int
 
     @property
@@ -82,9 +84,15 @@ class Trial:
         return f"{self.variant}-s{self.seed}"
 
 
-def plan_trials(layers: Sequence[int], seeds: Sequence[int]) -> List[Trial]:
-    """The baseline and each layer, for each seed; seed by seed, so that an early stop still compares every variant."""
-    return [Trial(layer, seed) for seed in seeds for layer in [None, *layers]]
+def plan_trials(layers: Sequence[int], seeds: Sequence[int], auto: bool = False) -> List[Trial]:
+    """The baseline, each layer (and "auto"), for each seed; seed by seed, so that an early stop still compares every variant."""
+    variants: List[Union[int, str, None]] = [None, *layers] + ([AUTO] if auto else [])
+    return [Trial(layer, seed) for seed in seeds for layer in variants]
+
+
+def variant_order(layer: Union[int, str, None]) -> float:
+    """Sort key of a variant's layer: the baseline first, then by k, "auto" last."""
+    return -1 if layer is None else math.inf if layer == AUTO else layer
 
 
 @dataclass(frozen=True)
@@ -321,11 +329,11 @@ class VariantSummary:
 
 def summarize(results: Iterable[TrialResult]) -> List[VariantSummary]:
     """Mean and std over seeds of each variant's score: the baseline first, then by layer."""
-    scores: Dict[Optional[int], Dict[int, Optional[float]]] = {}
+    scores: Dict[Union[int, str, None], Dict[int, Optional[float]]] = {}
     for r in results:
         scores.setdefault(r.trial.layer, {})[r.trial.seed] = r.score
     summaries = []
-    for layer in sorted(scores, key=lambda k: -1 if k is None else k):
+    for layer in sorted(scores, key=variant_order):
         values = [v for v in scores[layer].values() if v is not None]
         mean = sum(values) / len(values) if values else None
         std = None

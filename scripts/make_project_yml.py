@@ -136,7 +136,7 @@ def chain(task: str, demo: bool) -> List[Dict]:
 
 
 # The offline sweep: the demo encoder's lower layers 1-3 (it has 4), two seeds, one
-# tagging and one classification task; 16 trials of ~15 s each on 2 CPU cores.
+# tagging and one classification task, plus "auto"; 20 trials of ~20 s each on 2 CPU cores.
 DEMO_SWEEP_TASKS = ["ner", "xnli"]
 
 
@@ -148,7 +148,7 @@ def sweep_command(task: str, demo: bool) -> Dict:
     epochs = "${vars.demo_epochs}" if demo else f"${{vars.{task}_epochs}}"
     script = (f"python -m dlfa_spacy sweep configs/{task}.cfg --train {corpus}/train.spacy --dev {corpus}/dev.spacy "
               f"--test-dir {corpus}/test --task {task} --layers ${{vars.{v}sweep_layers}} "
-              f"--seeds ${{vars.{v}sweep_seeds}} --output {out}")
+              f"--seeds ${{vars.{v}sweep_seeds}} --auto --output {out}")
     if demo:
         script += " --num-cpus 2 --cpus-per-trial 1"
     else:
@@ -157,7 +157,7 @@ def sweep_command(task: str, demo: bool) -> Dict:
     if demo:
         script += " --training.optimizer.learn_rate ${vars.demo_learn_rate} --training.eval_frequency 50"
     return {"name": f"{p}sweep-{task}",
-            "help": f"Layer sweep of {task}: the baseline and DLFA with each layer k, for each seed, as Ray tasks "
+            "help": f"Layer sweep of {task}: the baseline, DLFA with each layer k and with layer auto, for each seed, as Ray tasks "
                     "(finished trials are skipped, so a rerun resumes).",
             "script": [script],
             "deps": [f"configs/{task}.cfg", f"{corpus}/train.spacy", f"{corpus}/dev.spacy", f"{corpus}/test"]

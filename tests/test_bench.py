@@ -20,14 +20,15 @@ def test_benchmark_writes_ratios_naive_figures_and_lengths(tmp_path):
     for key in ratios:
         assert isinstance(data[key], float) and data[key] > 0, key
         assert isinstance(data["naive"][key], float) and data["naive"][key] > 0, key
+        assert isinstance(data["auto"][key], float) and data["auto"][key] > 0, key
     assert data["rounds"] == 1
     assert sorted(data["by_length"]) == ["16", "64"]
     for stats in data["by_length"].values():
-        assert sorted(stats) == ["A", "B", "C"]
+        assert sorted(stats) == ["A", "B", "C", "D"]
         for variant in stats.values():
             assert set(variant) == {"inference_words_per_s", "training_words_per_s", "trf_data_bytes_per_doc"}
-    # B keeps on the doc what A keeps; the naive C keeps all 13 layers.
-    assert data["trf_data_ratio"] == 1.0
+    # B and the auto D keep on the doc what A keeps; the naive C keeps all 13 layers.
+    assert data["trf_data_ratio"] == 1.0 and data["auto"]["trf_data_ratio"] == 1.0
     assert data["naive"]["trf_data_ratio"] > 10
     assert data["encoder"]["layer"] == 8
     assert "docs of 16 words" in result.stderr

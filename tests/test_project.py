@@ -76,7 +76,7 @@ def test_sweep_workflows_cover_the_paper_and_the_demo():
     commands = {c["name"]: " ".join(c["script"]) for c in config["commands"]}
     for task in TASKS:  # the paper's sweep: layers 1-11, three seeds, on a GPU per trial
         assert f"sweep-{task}" in config["workflows"]["sweep"]
-        assert "--layers 1-11 --seeds 0,1,2" in commands[f"sweep-{task}"]
+        assert "--layers 1-11 --seeds 0,1,2 --auto" in commands[f"sweep-{task}"]
         assert "--gpu-id -1 --gpus-per-trial 1" in commands[f"sweep-{task}"]
     demo = config["workflows"]["demo-sweep"]
     assert demo[-1] == "demo-sweep-report" and [s for s in demo if s.startswith("demo-sweep-")][:2] == \
@@ -204,18 +204,21 @@ def test_demo_sweep_writes_the_sweep_report_and_a_rerun_starts_no_trial(demo_pro
     _project_run(demo_project, "demo-sweep")
     for task in ("ner", "xnli"):
         trials = sorted(p.parent.name for p in (demo_project / "demo" / "sweeps" / task).glob("trials/*/metrics.json"))
-        assert trials == sorted(f"{v}-s{s}" for v in ("baseline", "DLFA-1", "DLFA-2", "DLFA-3") for s in (0, 1))
+        variants = ("baseline", "DLFA-1", "DLFA-2", "DLFA-3", "DLFA-auto")
+        assert trials == sorted(f"{v}-s{s}" for v in variants for s in (0, 1))
+        assert (demo_project / "demo" / "reports" / f"sweep_{task}_layer_weights.png").read_bytes()[:4] == b"\x89PNG"
         assert (demo_project / "demo" / "reports" / f"sweep_{task}_gain.png").read_bytes()[:4] == b"\x89PNG"
     report = (demo_project / "demo" / "reports" / "sweep.md").read_text(encoding="utf8")
     assert "| k | XNLI | NER | Average |" in report and "| k | XNLI (en dev) | NER (en dev) |" in report
-    rows = [line for line in report.splitlines() if line.startswith(("| baseline |", "| D_1 |", "| D_3 |"))]
-    assert len(rows) == 6 and all(cell.count(" ± ") == 1 for row in rows for cell in row.strip("|").split("|")[1:])
+    rows = [line for line in report.splitlines() if line.startswith(("| baseline |", "| D_1 |", "| D_3 |", "| auto |"))]
+    assert len(rows) == 8 and all(cell.count(" ± ") == 1 for row in rows for cell in row.strip("|").split("|")[1:])
     for title in ("XNLI", "NER"):
-        section = report.split(f"### {title}\n", 1)[1].split("###", 1)[0]
+        section = report.split(f"### {title}\n", 1)[1].split("\n### ", 1)[0]
         assert "chosen on English dev" in section and "| Language | baseline | DLFA-" in section
         assert section.count("[") >= 4 and "| **average** |" in section  # the CIs per language and on average
+        assert f"#### {title}: learned layer choice (auto)" in section and "| Language | baseline | DLFA-auto |" in section
     logs = sorted((demo_project / "demo" / "sweeps").glob("*/trials/*/train.log"))
-    assert len(logs) == 16
+    assert len(logs) == 20
     mtimes = [p.stat().st_mtime_ns for p in logs]
     again = _project_run(demo_project, "demo-sweep")
     assert "% in " not in again.stdout  # no trial trained

@@ -288,3 +288,23 @@ def test_variants_with_different_headline_metrics_are_refused(tmp_path):
     expected = f"Metrics files of task 'pos' have different headline metrics: {old} 'accuracy', {new} 'f1'"
     with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
         write_report([old, new], tmp_path / "out")
+
+
+def test_auto_runs_get_a_layer_row_and_the_chosen_layers(tmp_path):
+    weights = {"1": 0.2, "2": 0.3, "3": 0.5}
+    auto = metrics("ner", "auto", {"de": 0.6400, "en": 0.8300, "zh": 0.4900}, layer_weights=weights)
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "auto.json").write_text(json.dumps(auto))
+    paths = write_fixtures(tmp_path / "m", names=("ner_baseline", "ner_dlfa8")) + [tmp_path / "m" / "auto.json"]
+    text = write_report(paths, tmp_path / "out").read_text()
+    # auto sorts after every fixed layer: average 1.96 / 3 = 65.33, w/o en 0.565 -> 56.50.
+    assert "| D_8 | 65.00 | 56.50 | +1.89 | +2.33 |\n| auto | 65.33 | 56.50 | +2.22 | +2.33 |" in text
+    assert text.index("| DLFA-8 |") < text.index("| DLFA-auto |")
+    assert "## Which layers did the model choose" in text
+    assert "- NER: layer 1: 0.200, layer 2: 0.300, layer 3: 0.500" in text
+    assert "](layer_weights.png)" in text
+    assert_png(tmp_path / "out" / "layer_weights.png")
+
+
+def test_no_chosen_layers_section_without_auto_runs(report):
+    assert "Which layers did the model choose" not in report["text"]

@@ -262,3 +262,31 @@ def test_cli_errors_are_one_line(tmp_path):
     result = CliRunner().invoke(app, ["report", "--sweep", str(tmp_path / "missing"), "-o", str(tmp_path / "r")])
     output = " ".join(result.output.split())  # wasabi wraps long lines
     assert result.exit_code == 1 and "has no trials/ folder" in output and "Traceback" not in output
+
+
+def test_auto_is_a_row_and_a_comparison_with_ci_and_weights(tmp_path):
+    trials = [
+        trial("xnli", None, 0, {"de": correct(10), "en": correct(10)}, dev=0.5),
+        trial("xnli", None, 1, {"de": correct(12), "en": correct(10)}, dev=0.5),
+        trial("xnli", 2, 0, {"de": correct(14), "en": correct(10)}, dev=0.6),
+        trial("xnli", 2, 1, {"de": correct(14), "en": correct(10)}, dev=0.6),
+        # auto: de 0.9 and 0.8, en 0.5 -> averages 0.7 and 0.65 -> "67.50 ± 3.54"
+        trial("xnli", "auto", 0, {"de": correct(18), "en": correct(10)}, dev=0.7,
+              layer_weights={"1": 0.1, "2": 0.6, "3": 0.3}),
+        trial("xnli", "auto", 1, {"de": correct(16), "en": correct(10)}, dev=0.8,
+              layer_weights={"1": 0.3, "2": 0.4, "3": 0.3}),
+    ]
+    for t in trials[4:]:
+        t["variant"] = "DLFA-auto"
+    text = write_sweep_report([write_trials(tmp_path / "s", trials)], tmp_path / "r").read_text(encoding="utf8")
+    assert table_rows(text, "| k | XNLI |")["auto"] == ["67.50 ± 3.54", "67.50 ± 3.54"]
+    section = text.split("### XNLI\n", 1)[1]
+    # The best k is chosen among the fixed layers only; auto is compared on its own.
+    assert "Best fusion layer: D_2, chosen on English dev" in section
+    auto = section.split("#### XNLI: learned layer choice (auto)\n", 1)[1]
+    assert "English dev 75.00; test average 67.50 against the baseline's 52.50." in auto
+    rows = table_rows(auto, "| Language | baseline | DLFA-auto |")
+    assert rows["de"][:3] == ["55.00", "85.00", "+30.00"] and rows["de"][4] == "**yes**"
+    assert rows["en"] == ["50.00", "50.00", "+0.00", "[+0.00, +0.00]", "no"]
+    assert "- XNLI: layer 1: 0.200, layer 2: 0.500, layer 3: 0.300 (mean of 2 runs)" in auto
+    assert (tmp_path / "r" / "sweep_xnli_layer_weights.png").read_bytes().startswith(PNG_MAGIC)

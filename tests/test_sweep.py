@@ -82,11 +82,14 @@ def test_parse_seeds():
         parse_seeds("-1")
 
 
-def test_plan_is_baseline_and_each_layer_for_each_seed():
+def test_plan_is_baseline_and_each_layer_for_each_seed(tmp_path):
     plan = plan_trials([2, 4], [0, 1])
     assert plan == [Trial(None, 0), Trial(2, 0), Trial(4, 0), Trial(None, 1), Trial(2, 1), Trial(4, 1)]
     assert [t.name for t in plan] == ["baseline-s0", "DLFA-2-s0", "DLFA-4-s0", "baseline-s1", "DLFA-2-s1", "DLFA-4-s1"]
     assert len(plan_trials(parse_layers("1-11"), parse_seeds("0,1,2"))) == 36
+    with_auto = plan_trials([3], [0], auto=True)
+    assert [t.name for t in with_auto] == ["baseline-s0", "DLFA-3-s0", "DLFA-auto-s0"]
+    assert train_command(make_spec(tmp_path), with_auto[2])[-3:] == ["auto", "--gpu-id", "-1"]
 
 
 def test_train_command(tmp_path):
@@ -181,6 +184,7 @@ def test_cli_with_every_trial_finished_only_reports(tmp_path):
 
 @pytest.mark.parametrize("extra,message", [
     (["--layers", "1-x"], "Bad --layers '1-x'"),
+    ([], "Nothing to compare with the baseline: give --layers"),
     (["--layers", "2", "--seeds", "a"], "Bad --seeds 'a'"),
     (["--layers", "2", "--", "--system.seed", "3"], "The sweep sets system.seed"),
     (["--layers", "2", "--override", "components.ner.model.tok2vec.layer=3"], "sets components.ner.model.tok2vec.layer"),

@@ -9,8 +9,14 @@ For one sequence, with L_k the lower layer and L_N the last one (T x E):
     out = L_k * g + L_N * (1 - g)
 
 Conv is a kernel-1 Conv1d over the channels (E -> E/r -> E), i.e. a per-token linear map.
+
+With `layer = "auto"`, L_k is a learned convex mix of the candidate layers L_j,
+
+    M   = sum_j softmax(a)_j * L_j                (`convex_mix`; a are fusion parameters)
+
+and M takes L_k's place everywhere above: in W, and as the gated input of `out`.
 """
-from typing import Dict
+from typing import Dict, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -37,6 +43,15 @@ SHAPES = {
 PARAM_NAMES = [f"{branch}_{name}" for branch in BRANCHES for name in SHAPES]
 # BatchNorm running statistics are saved with the pipeline but never optimised.
 STAT_NAMES = [name for name in PARAM_NAMES if name.endswith(("_mean", "_var"))]
+
+
+def convex_mix(layers: Sequence[torch.Tensor], logits: torch.Tensor) -> torch.Tensor:
+    """sum_j softmax(logits)_j * layers[j] over equally shaped layers."""
+    weights = torch.softmax(logits, dim=0)
+    mixed = layers[0] * weights[0]
+    for weight, layer in zip(weights[1:], layers[1:]):
+        mixed = mixed + layer * weight
+    return mixed
 
 
 def aif(

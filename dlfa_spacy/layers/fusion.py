@@ -1,11 +1,13 @@
-"""AIFFusion: the Thinc layer that replaces each doc's last layer by its AIF fusion with a lower layer.
+"""AIFFusion: the Thinc layer that replaces each doc's last layer by its AIF fusion with a lower layer
+(or, with layer = "auto", with a learned convex mix of candidate lower layers).
 
 The weights are thinc params (so the lazily inferred width is saved with the pipeline);
 the maths is `aif.aif` in torch. This module pads the docs' wordpiece arrays into one
 batch, moves them between thinc and torch, and routes the gradients.
 """
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+import numpy
 import torch
 from spacy_transformers.data_classes import TransformerData
 from thinc.api import (
@@ -19,28 +21,63 @@ from thinc.api import (
 from thinc.types import Ints2d
 from transformers.file_utils import ModelOutput
 
-from .aif import PARAM_NAMES, SHAPES, STAT_NAMES, aif
-from .gradients import LayeredData, layer_key
+from .aif import PARAM_NAMES, SHAPES, STAT_NAMES, aif, convex_mix
+from .gradients import LayeredData, layer_key, layer_of_key
+from .layer_choice import LayerSetting, is_auto
+
+# The logits a of "auto"'s mix softmax(a) over the candidate layers.
+MIX_PARAM = "mix_logits"
 
 
 def AIFFusion(
-    layer: int, reduction: int = 4, grad_factor: float = 1.0
+    layer: LayerSetting, reduction: int = 4, grad_factor: float = 1.0, candidates: Optional[Sequence[int]] = None
 ) -> Model[List[TransformerData], List[TransformerData]]:
-    """Replace each doc's last layer by its AIF fusion with lower layer `layer`."""
+    """Replace each doc's last layer by its AIF fusion with lower layer `layer`, or with a learned mix ("auto")."""
+    auto = is_auto(layer)
+    dims: Dict[str, Optional[int]] = {"nO": None, "nH": None}
+    params: Dict[str, None] = {name: None for name in PARAM_NAMES}
+    if auto:
+        dims["nC"] = None
+        params[MIX_PARAM] = None
     return Model(
         "aif-fusion",
         forward,
         init=init,
-        dims={"nO": None, "nH": None},
-        params={name: None for name in PARAM_NAMES},
-        attrs={"layer": layer, "reduction": reduction, "grad_factor": grad_factor},
+        dims=dims,
+        params=params,
+        attrs={
+            "layer": layer,
+            # "auto" without candidates: every lower layer, filled in at initialisation
+            # from the transformer output and saved with the pipeline from then on.
+            "candidates": list(candidates) if candidates else None,
+            "reduction": reduction,
+            "grad_factor": grad_factor,
+        },
     )
+
+
+def fused_layers(model: Model) -> List[int]:
+    """The lower layers this fusion layer reads: [k], or the candidates of "auto"."""
+    if is_auto(model.attrs["layer"]):
+        candidates = model.attrs["candidates"]
+        if not candidates:
+            raise ValueError("The DLFA fusion layer with layer = \"auto\" is not initialised: run nlp.initialize()")
+        return list(candidates)
+    return [model.attrs["layer"]]
+
+
+def mix_weights(model: Model) -> Dict[int, float]:
+    """{layer: weight} of an initialised "auto" fusion layer's learned mix (the softmax of its logits)."""
+    logits = model.ops.to_numpy(model.get_param(MIX_PARAM)).astype("float64")
+    weights = numpy.exp(logits - logits.max())
+    weights /= weights.sum()
+    return {layer: float(w) for layer, w in zip(fused_layers(model), weights)}
 
 
 def init(
     model: Model, X: Optional[List[TransformerData]] = None, Y: Optional[object] = None
 ) -> None:
-    """Infer the width from the transformer output and allocate the weights."""
+    """Infer the width (and the candidates of "auto") from the transformer output; allocate the weights."""
     if not model.has_dim("nO"):
         widths = [d.width for d in X or [] if "last_hidden_state" in d.model_output]
         if not widths:
@@ -61,49 +98,53 @@ def init(
         else:
             value = model.ops.alloc(shape, dtype="f")
         model.set_param(name, value)
+    if is_auto(model.attrs["layer"]):
+        if not model.attrs["candidates"]:
+            # Every lower layer the transformer kept for this component: 1..N-1.
+            found = {layer_of_key(key) for d in X or [] for key in d.model_output}
+            found.discard(None)
+            if not found:
+                raise ValueError(
+                    "Cannot initialise the DLFA fusion layer with layer = \"auto\": the transformer "
+                    "output holds no lower layers to mix."
+                )
+            model.attrs["candidates"] = sorted(found)
+        model.set_dim("nC", len(model.attrs["candidates"]))
+        # Zero logits: the mix starts as the plain mean of the candidates.
+        model.set_param(MIX_PARAM, model.ops.alloc((model.get_dim("nC"),), dtype="f"))
 
 
 def forward(
     model: Model, datas: List[TransformerData], is_train: bool
 ) -> Tuple[List[TransformerData], Callable]:
     """Fuse every doc with transformer output; pass empty docs through."""
-    layer = model.attrs["layer"]
-    key = layer_key(layer)
+    layers = fused_layers(model)
     rows = [i for i, d in enumerate(datas) if _has_output(d)]
     if not rows:
         return datas, lambda d_datas: d_datas
     for i in rows:
-        if key not in datas[i].model_output and layer in getattr(datas[i], "dropped_layers", ()):
-            raise ValueError(
-                f"Layer {layer} is no longer in this doc's doc._.trf_data: the pipeline dropped "
-                "it after the last component that fuses it had read it, so that processed docs "
-                "hold no more than a stock spacy-transformers pipeline keeps. To run a DLFA "
-                "component again, run the transformer again too: nlp(doc.text), or "
-                "nlp.get_pipe(\"transformer\")(doc) before the component."
-            )
-        if key not in datas[i].model_output:
-            raise ValueError(
-                f"The transformer output has no layer {layer} to fuse. The upstream "
-                "transformer component must use @architectures = "
-                "\"dlfa_spacy.TransformerModel.v1\" (it keeps the layers its DLFA "
-                "listeners ask for)."
-            )
+        for layer in layers:
+            _check_has_layer(datas[i], layer)
     lasts = [datas[i].model_output["last_hidden_state"] for i in rows]
-    lowers = [datas[i].model_output[key] for i in rows]
     masks = [datas[i].wordpieces.attention_mask for i in rows]
     length = max(x.shape[1] for x in lasts)
     # Computed in the encoder's precision (float32 normally; float64 in exactness tests).
     dtype = lasts[0].dtype
     device = get_torch_default_device()
     last = xp2torch(_pad_concat(model.ops, lasts, length, dtype), requires_grad=is_train, device=device)
-    lower = xp2torch(_pad_concat(model.ops, lowers, length, dtype), requires_grad=is_train, device=device)
+    lowers = [
+        xp2torch(_pad_concat(model.ops, [datas[i].model_output[layer_key(layer)] for i in rows], length, dtype),
+                 requires_grad=is_train, device=device)
+        for layer in layers
+    ]
     mask = xp2torch(_pad_concat_mask(model.ops, masks, length), device=device)
     weights = {
         name: xp2torch(model.get_param(name), device=device, requires_grad=is_train and name not in STAT_NAMES)
-        for name in PARAM_NAMES
+        for name in model.param_names
     }
     params = {name: value.to(last.dtype) for name, value in weights.items()}
     with torch.set_grad_enabled(is_train):
+        lower = convex_mix(lowers, params[MIX_PARAM]) if MIX_PARAM in params else lowers[0]
         fused = aif(lower, last, mask, params, training=is_train)
     if is_train:
         for name in STAT_NAMES:
@@ -128,19 +169,20 @@ def forward(
             d = d_by_doc[i].model_output["last_hidden_state"]
             d_fused[start:end, : d.shape[1]] = d
         torch.autograd.backward(fused, grad_tensors=xp2torch(d_fused, device=device))
-        for name in PARAM_NAMES:
+        for name in model.param_names:
             if weights[name].grad is not None:
                 model.inc_grad(name, torch2xp(weights[name].grad, ops=model.ops))
         factor = model.attrs["grad_factor"]
         d_last = torch2xp(last.grad, ops=model.ops) * factor
-        d_lower = torch2xp(lower.grad, ops=model.ops) * factor
+        d_lowers = [torch2xp(lower.grad, ops=model.ops) * factor for lower in lowers]
         results = dict(d_by_doc)
         for i, (start, end), x in zip(rows, bounds, lasts):
             # Only data from a training batch of dlfa_spacy.TransformerModel.v1 carries a
-            # sink; with a frozen transformer the lower layer's gradient has nowhere to go.
+            # sink; with a frozen transformer the lower layers' gradients have nowhere to go.
             if isinstance(datas[i], LayeredData) and datas[i].grad_sink is not None:
                 grads, first, _ = datas[i].grad_sink
-                grads.add(layer, first, first + (end - start), d_lower[start:end, : x.shape[1]])
+                for layer, d_lower in zip(layers, d_lowers):
+                    grads.add(layer, first, first + (end - start), d_lower[start:end, : x.shape[1]])
             results[i] = TransformerData(
                 wordpieces=datas[i].wordpieces,
                 model_output=ModelOutput(last_hidden_state=d_last[start:end, : x.shape[1]]),
@@ -149,6 +191,26 @@ def forward(
         return [results[i] for i in with_output]
 
     return outputs, backprop
+
+
+def _check_has_layer(data: TransformerData, layer: int) -> None:
+    """Raise a ValueError saying why a doc's transformer output lacks lower layer `layer`."""
+    if layer_key(layer) in data.model_output:
+        return
+    if layer in getattr(data, "dropped_layers", ()):
+        raise ValueError(
+            f"Layer {layer} is no longer in this doc's doc._.trf_data: the pipeline dropped "
+            "it after the last component that fuses it had read it, so that processed docs "
+            "hold no more than a stock spacy-transformers pipeline keeps. To run a DLFA "
+            "component again, run the transformer again too: nlp(doc.text), or "
+            "nlp.get_pipe(\"transformer\")(doc) before the component."
+        )
+    raise ValueError(
+        f"The transformer output has no layer {layer} to fuse. The upstream "
+        "transformer component must use @architectures = "
+        "\"dlfa_spacy.TransformerModel.v1\" (it keeps the layers its DLFA "
+        "listeners ask for)."
+    )
 
 
 def _has_output(data: TransformerData) -> bool:

@@ -13,9 +13,18 @@ from spacy_transformers.data_classes import FullTransformerBatch, TransformerDat
 from thinc.types import Floats3d
 
 
+LAYER_KEY_PREFIX = "hidden_layer_"
+
+
 def layer_key(layer: int) -> str:
     """Key of lower layer `layer` in a TransformerData's model_output."""
-    return f"hidden_layer_{layer}"
+    return f"{LAYER_KEY_PREFIX}{layer}"
+
+
+def layer_of_key(key: str) -> Optional[int]:
+    """The lower layer a model_output key holds, or None for any other key."""
+    number = key[len(LAYER_KEY_PREFIX):] if key.startswith(LAYER_KEY_PREFIX) else ""
+    return int(number) if number.isdigit() else None
 
 
 class LayerGrads:

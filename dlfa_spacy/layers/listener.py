@@ -1,7 +1,7 @@
-"""The DLFA listener: a TransformerListener that knows which lower layer its component fuses."""
+"""The DLFA listener: a TransformerListener that knows which lower layers its component fuses."""
 import weakref
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from spacy.errors import Errors
 from spacy.tokens import Doc
@@ -11,12 +11,9 @@ from spacy_transformers.pipeline_component import Transformer
 from thinc.api import Model
 from transformers.file_utils import ModelOutput
 
-from .gradients import layer_key
-from .transformer_model import (
-    DLFATransformerModel,
-    check_fusion_layer,
-    num_hidden_layers,
-)
+from .gradients import layer_key, layer_of_key
+from .layer_choice import ALL_LOWER, LayerSetting, Request, requested_layers, resolve_layers
+from .transformer_model import DLFATransformerModel, check_requests, num_hidden_layers
 
 
 class UpstreamRef:
@@ -44,18 +41,18 @@ class LeanData(TransformerData):
 
 
 class FusionListener(TransformerListener):
-    """Receives the transformer output for one component that fuses `layer` (or none)."""
+    """Receives the transformer output for one component that fuses `layer` (or none, or "auto")."""
 
     name = "dlfa-listener"
 
-    def __init__(self, upstream_name: str, layer: Optional[int]):
+    def __init__(self, upstream_name: str, layer: LayerSetting, candidates: Optional[Sequence[int]] = None):
         Model.__init__(
             self,
             name=self.name,
             forward=forward,
             init=init,
             dims={"nO": None},
-            attrs={"layer": layer},
+            attrs={"layer": layer, "candidates": list(candidates) if candidates else None},
         )
         self.upstream_name = upstream_name
         self._batch_id = None
@@ -63,16 +60,22 @@ class FusionListener(TransformerListener):
         self._backprop = None
         # Set when a transformer component links this listener (see `link_listeners`).
         self.upstream: Optional[UpstreamRef] = None
-        self.drop_layer_after_use = True
+        # What the listeners after this one still read (see `link_listeners`).
+        self.needed_later: FrozenSet[Request] = frozenset()
 
     @property
-    def layer(self) -> Optional[int]:
-        """The lower layer this listener fuses, or None."""
+    def layer(self) -> LayerSetting:
+        """The lower layer this listener fuses, "auto", or None."""
         return self.attrs["layer"]
+
+    @property
+    def requests(self) -> Tuple[Request, ...]:
+        """What this listener asks the transformer to keep (see `layer_choice`)."""
+        return requested_layers(self.attrs["layer"], self.attrs["candidates"])
 
 
 def init(model: FusionListener, X: Optional[List[Doc]] = None, Y: Any = None) -> None:
-    """Check that a matching transformer is upstream and that the layer exists in it."""
+    """Check that a matching transformer is upstream and that the layers exist in it."""
     component = model.upstream() if model.upstream is not None else None
     if component is None:
         raise ValueError(
@@ -86,13 +89,14 @@ def init(model: FusionListener, X: Optional[List[Doc]] = None, Y: Any = None) ->
     trf_model = component.model
     if not isinstance(trf_model, DLFATransformerModel):
         raise ValueError(
-            f"DLFA.v1 with layer = {layer} needs the transformer component "
+            f"DLFA.v1 with layer = {layer!r} needs the transformer component "
             f"'{component.name}' to use @architectures = \"dlfa_spacy.TransformerModel.v1\"; "
             "its model does not keep lower layers (stock spacy-transformers drops their "
             "gradients)."
         )
     if trf_model.attrs["has_transformer"]:
-        check_fusion_layer(layer, num_hidden_layers(trf_model), trf_model.attrs["name"])
+        n_layers = num_hidden_layers(trf_model)
+        check_requests(model.requests, n_layers, trf_model.attrs["name"])
 
 
 def forward(
@@ -106,43 +110,62 @@ def forward(
     return [_read_doc(model, doc, is_train) for doc in docs], lambda d_outputs: []
 
 
+def _initial_layers(model: FusionListener) -> List[int]:
+    """The layers to give zeros for before the transformer has run (nlp.initialize)."""
+    component = model.upstream() if model.upstream is not None else None
+    if ALL_LOWER in model.requests:
+        # init checked that the upstream transformer is there and loaded.
+        return resolve_layers(model.requests, num_hidden_layers(component.model))
+    return resolve_layers(model.requests, 0)
+
+
 def _read_doc(model: FusionListener, doc: Doc, is_train: bool) -> TransformerData:
     data = doc._.trf_data
-    layer = model.layer
     if data is None:
         if is_train:
             raise ValueError(Errors.E203.format(name="transformer"))
         # During nlp.initialize the transformer has not run on the sample docs yet.
         data = TransformerData.zeros(len(doc), model.get_dim("nO"), xp=model.ops.xp)
-        if layer is not None:
+        for layer in _initial_layers(model):
             data.model_output[layer_key(layer)] = data.model_output.last_hidden_state
         return data
-    if layer is not None and model.drop_layer_after_use:
-        key = layer_key(layer)
-        if key in data.model_output:
-            # Later components do not need this layer: keep only what the stock
-            # pipeline keeps on the doc.
-            kept = ModelOutput()
-            for name, value in data.model_output.items():
-                if name != key:
-                    kept[name] = value
-            dropped = getattr(data, "dropped_layers", ()) + (layer,)
-            doc._.trf_data = LeanData(
-                wordpieces=data.wordpieces, model_output=kept, align=data.align, dropped_layers=dropped
-            )
+    drop = _layers_to_drop(model, data)
+    if drop:
+        # Later components do not need these layers: keep only what the stock
+        # pipeline keeps on the doc.
+        kept = ModelOutput()
+        for name, value in data.model_output.items():
+            if layer_of_key(name) not in drop:
+                kept[name] = value
+        dropped = getattr(data, "dropped_layers", ()) + tuple(sorted(drop))
+        doc._.trf_data = LeanData(
+            wordpieces=data.wordpieces, model_output=kept, align=data.align, dropped_layers=dropped
+        )
     return data
+
+
+def _layers_to_drop(model: FusionListener, data: TransformerData) -> Set[int]:
+    """The lower layers in `data` that this listener reads and no later listener does."""
+    requests = model.requests
+    later = model.needed_later
+    if not requests or ALL_LOWER in later:
+        return set()
+    present = {layer_of_key(name) for name in data.model_output} - {None}
+    # ALL_LOWER means every lower layer the transformer kept, which is every one present.
+    mine = present if ALL_LOWER in requests else present & set(requests)
+    return {layer for layer in mine if layer not in later}
 
 
 def link_listeners(component: Transformer) -> None:
     """Tell the transformer model which layers its listeners fuse, and each listener its upstream."""
     listeners = [node for node in component.listeners if isinstance(node, FusionListener)]
-    layers = sorted({node.layer for node in listeners if node.layer is not None})
+    requests = {request for node in listeners for request in node.requests}
     if isinstance(component.model, DLFATransformerModel):
-        component.model.attrs["fusion_layers"] = layers
+        numbers = sorted(r for r in requests if r != ALL_LOWER)
+        component.model.attrs["fusion_layers"] = numbers + ([ALL_LOWER] if ALL_LOWER in requests else [])
     for i, node in enumerate(listeners):
         node.upstream = UpstreamRef(component)
-        needed_later = {later.layer for later in listeners[i + 1 :]}
-        node.drop_layer_after_use = node.layer not in needed_later
+        node.needed_later = frozenset(request for later in listeners[i + 1 :] for request in later.requests)
 
 
 def _install_link_hook() -> None:

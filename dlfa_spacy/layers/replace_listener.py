@@ -17,14 +17,15 @@ DLFA_ARCHITECTURE = "dlfa_spacy.DLFA.v1"
 INLINE_ARCHITECTURE = "dlfa_spacy.Tok2VecTransformer.v1"
 _TRANSFORMER_KEYS = ("name", "get_spans", "tokenizer_config", "transformer_config", "mixed_precision",
                      "grad_scaler_config")
-_FUSION_KEYS = ("layer", "reduction", "pooling", "grad_factor")
+_FUSION_KEYS = ("layer", "candidates", "reduction", "pooling", "grad_factor")
 
 
 def replace_listener(model: Model, listener: Model, tok2vec: Any) -> Model:
     """The copied transformer that replaces `listener`: it keeps that listener's layer only."""
     from .dlfa_tok2vec import inline_transformer
 
-    return inline_transformer(model, getattr(listener, "layer", None))
+    attrs = listener.attrs if hasattr(listener, "layer") else {}
+    return inline_transformer(model, attrs.get("layer"), attrs.get("candidates"))
 
 
 def replace_listener_cfg(tok2vec_model_cfg: Dict[str, Any], listener_model_cfg: Dict[str, Any]) -> Dict[str, Any]:

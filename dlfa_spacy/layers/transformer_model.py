@@ -1,7 +1,7 @@
 """dlfa_spacy.TransformerModel.v1: spacy-transformers' TransformerModel that also keeps
 the lower layers the fusion listeners ask for, and backprops into every layer it keeps."""
 import copy
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from spacy.tokens import Doc, Span
 from spacy_transformers.align import get_alignment, get_alignment_via_offset_mapping
@@ -25,6 +25,7 @@ from thinc.types import Ragged
 from ..pairs import encode_pairs, find_separator
 from .gradients import LayeredBatch, LayerGrads, layer_key
 from .layer_capture import convert_transformer_inputs, convert_transformer_outputs
+from .layer_choice import ALL_LOWER, Request, resolve_layers
 from .replace_listener import replace_listener, replace_listener_cfg
 
 
@@ -102,6 +103,16 @@ def check_fusion_layer(layer: int, n_layers: int, encoder: str) -> None:
         )
 
 
+def check_requests(requests: Sequence[Request], n_layers: int, encoder: str) -> None:
+    """Raise a ValueError unless every requested layer exists below the last of n_layers."""
+    if ALL_LOWER in requests and n_layers < 2:
+        raise ValueError(
+            f"DLFA layer = \"auto\" needs lower layers to mix, but encoder '{encoder}' has {n_layers} layer"
+        )
+    for layer in resolve_layers(requests, n_layers):
+        check_fusion_layer(layer, n_layers, encoder)
+
+
 def forward(
     model: DLFATransformerModel, docs: List[Doc], is_train: bool
 ) -> Tuple[LayeredBatch, Callable]:
@@ -112,10 +123,9 @@ def forward(
     flat_spans = [span for doc_spans in nested_spans for span in doc_spans]
     maybe_flush_pytorch_cache(chance=model.attrs.get("flush_cache_chance", 0))
     wordpieces, align = tokenize_spans(model.tokenizer, flat_spans, max_sequence_length(model))
-    layers = list(model.attrs["fusion_layers"])
     n_layers = num_hidden_layers(model)
-    for layer in layers:
-        check_fusion_layer(layer, n_layers, model.attrs["name"])
+    check_requests(model.attrs["fusion_layers"], n_layers, model.attrs["name"])
+    layers = resolve_layers(model.attrs["fusion_layers"], n_layers)
     wrapper = model.layers[0]
     wrapper.attrs["fusion_layers"] = layers
     model_output, bp_tensors = wrapper(wordpieces, is_train)

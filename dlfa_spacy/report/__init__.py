@@ -6,7 +6,8 @@
   average without English of each task, in the paper's column order;
 * per task, a per-language table (baseline, each DLFA variant, DLFA - baseline) and a
   per-language bar plot; for XNLI / PAWS-X also a calibration table and reliability
-  diagrams; with several fusion layers of one task, the D_k table and a heatmap.
+  diagrams; with several fusion layers of one task, the D_k table and a heatmap;
+* for runs with layer = "auto", the learned layer weights per task and their bar chart.
 
 `write_sweep_report` (`sweep.py`) writes `sweep.md` from a layer sweep's trials: the D_k
 table over seeds, gain heatmaps and paired-bootstrap intervals of the best k.
@@ -18,7 +19,8 @@ from pathlib import Path
 from typing import Dict, Sequence, Union
 
 from ..tasks import TASKS
-from .metrics_files import Metrics, load_all, load_metrics
+from .metrics_files import Metrics, layer_weights_by_task, load_all, load_metrics
+from .layer_weights import layer_weights_section
 from .plots import plot_languages, plot_layer_heatmap, plot_reliability
 from .sweep import load_trials, write_sweep_report
 from .tables import (
@@ -79,6 +81,7 @@ def render(metrics: Sequence[Metrics], folder: Path) -> str:
             lines += ["", f"### {title} by fusion layer (D_k)", "", *layer_table(group), ""]
             plot_layer_heatmap(group, title, folder / f"{task}_layers.png")
             lines += [f"![{title} scores by fusion layer]({task}_layers.png)"]
+    lines += layer_weights_section(layer_weights_by_task(metrics), folder, "layer_weights.png")
     lines += ["", "Metrics files:", ""]
     lines += [f"- `{m['path']}` ({TASKS[m['task']].title}, {m['variant']})" for m in metrics]
     return "\n".join(lines) + "\n"

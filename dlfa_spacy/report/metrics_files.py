@@ -10,6 +10,8 @@ import re
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
+from ..evaluate import LAYER_WEIGHTS_KEY
+from ..layers.layer_choice import AUTO
 from ..tasks import TASKS
 
 REQUIRED_KEYS = ("task", "languages", "average", "average_without_en")
@@ -23,15 +25,27 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _layer_of(data: Mapping[str, Any], path: Path) -> Optional[int]:
-    """The fusion layer of a metrics file: its "layer", else the k of a "DLFA-k" variant."""
+def _layer_of(data: Mapping[str, Any], path: Path) -> Union[int, str, None]:
+    """The fusion layer of a metrics file: its "layer", else the k (or "auto") of a "DLFA-k" variant."""
     layer = data.get("layer")
     if layer is None:
-        match = re.fullmatch(r"DLFA-(\d+)", str(data.get("variant", "")))
-        return int(match.group(1)) if match else None
+        match = re.fullmatch(r"DLFA-(\d+|auto)", str(data.get("variant", "")))
+        if not match:
+            return None
+        return AUTO if match.group(1) == AUTO else int(match.group(1))
+    if layer == AUTO:
+        return AUTO
     if isinstance(layer, bool) or not isinstance(layer, int):
-        raise ValueError(f"{path}: \"layer\" must be an integer or null, got {layer!r}")
+        raise ValueError(f"{path}: \"layer\" must be an integer, \"auto\" or null, got {layer!r}")
     return layer
+
+
+def layer_weights_of(m: Mapping[str, Any]) -> Dict[int, float]:
+    """The learned layer mix of an "auto" metrics file ({layer: weight}), or {} if it has none."""
+    weights = m.get(LAYER_WEIGHTS_KEY)
+    if not isinstance(weights, dict):
+        return {}
+    return {int(k): float(v) for k, v in weights.items() if str(k).isdigit() and is_number(v)}
 
 
 def _check_reliability(bins: Any, where: str) -> None:
@@ -145,3 +159,21 @@ def load_all(paths: Sequence[Union[str, Path]]) -> List[Metrics]:
             _check_same_metric(group)
             _check_same_languages(group)
     return loaded
+
+
+def layer_weights_by_task(metrics: Sequence[Metrics]) -> Dict[str, Dict[int, List[float]]]:
+    """Per task (paper order) with any "auto" run, each lower layer's learned weight in every such run."""
+    out: Dict[str, Dict[int, List[float]]] = {}
+    for task in TASKS:
+        for m in metrics:
+            if m["task"] == task:
+                for layer, weight in layer_weights_of(m).items():
+                    out.setdefault(task, {}).setdefault(layer, []).append(weight)
+    return out
+
+
+def weights_line(by_layer: Mapping[int, Sequence[float]]) -> str:
+    """'layer 1: 0.210, layer 2: 0.350 (mean of 2 runs)' for one task's learned mixes."""
+    runs = max(len(v) for v in by_layer.values())
+    cells = ", ".join(f"layer {k}: {sum(v) / len(v):.3f}" for k, v in sorted(by_layer.items()))
+    return cells + (f" (mean of {runs} runs)" if runs > 1 else "")

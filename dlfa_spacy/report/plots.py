@@ -106,7 +106,7 @@ def plot_layer_heatmap(group: Sequence[Metrics], title: str, path: Path) -> None
     ax.set_xticks(range(len(langs)))
     ax.set_xticklabels(langs)
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([f"k={m['layer']}" for m in rows])
+    ax.set_yticklabels([f"k={m['layer']}" if m["layer"] != "auto" else "auto" for m in rows])
     low, high = image.get_clim()
     for r, row in enumerate(values):
         for c, v in enumerate(row):
@@ -116,5 +116,27 @@ def plot_layer_heatmap(group: Sequence[Metrics], title: str, path: Path) -> None
                 ax.text(c, r, f"{v:.1f}", ha="center", va="center", color=color, fontsize="x-small")
     ax.set_title(f"{title}: score (%) by fusion layer k")
     fig.colorbar(image, ax=ax)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+
+
+def plot_layer_weights(
+    weights: Dict[str, Dict[int, Sequence[float]]], path: Path
+) -> None:
+    """Bar charts, one per task, of the weight "auto" gave each lower layer (mean, with the spread over runs)."""
+    fig = _figure(max(4.0, 3.2 * len(weights)), 2.8)
+    for i, (title, by_layer) in enumerate(weights.items()):
+        ax = fig.add_subplot(1, len(weights), i + 1)
+        layers = sorted(by_layer)
+        means = [sum(by_layer[k]) / len(by_layer[k]) for k in layers]
+        # The bars' whiskers span the runs' (seeds') lowest and highest weight.
+        low = [m - min(by_layer[k]) for m, k in zip(means, layers)]
+        high = [max(by_layer[k]) - m for m, k in zip(means, layers)]
+        ax.bar([str(k) for k in layers], means, yerr=[low, high], color="tab:blue", capsize=2)
+        ax.axhline(1 / len(layers), color="grey", linewidth=0.8, linestyle="--")  # the uniform start
+        ax.set_xlabel("lower layer")
+        ax.set_ylabel("mix weight" if i == 0 else "")
+        ax.set_title(title, fontsize="medium")
+    fig.suptitle("Which layers did the model choose (layer = \"auto\")", fontsize="medium")
     fig.tight_layout()
     fig.savefig(path, format="png")

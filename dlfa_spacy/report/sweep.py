@@ -25,7 +25,8 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 from ..evaluate import DEV_KEY
 from ..metrics.bootstrap import N_ROUNDS, SEED, BootstrapResult, as_array, per_language_bootstrap, score
 from ..tasks import TASKS
-from .metrics_files import Metrics, lacking_languages, load_metrics
+from .layer_weights import layer_weights_section
+from .metrics_files import Metrics, lacking_languages, layer_weights_by_task, load_metrics
 from .plots import _figure
 from .tables import MISSING, _table, pct, pct_diff, variant_key
 
@@ -33,6 +34,7 @@ TRIALS = "trials"
 METRICS_FILE = "metrics.json"
 PER_EXAMPLE = "per_example"
 REPORT_FILE = "sweep.md"
+AUTO_VARIANT = "DLFA-auto"
 SMOKE_NOTE = "numbers are from a smoke run of the machinery, not results"
 
 # {task: {variant: {seed: metrics}}}, tasks in paper order, variants baseline first then by k.
@@ -161,7 +163,9 @@ def mean_std_cell(values: Sequence[float]) -> str:
 
 
 def row_name(variant: str) -> str:
-    """The D_k table's row name of a variant: "baseline", "D_k" for "DLFA-k", else the name."""
+    """The D_k table's row name of a variant: "baseline", "D_k" for "DLFA-k", "auto", else the name."""
+    if variant == AUTO_VARIANT:
+        return "auto"
     match = re.fullmatch(r"DLFA-(\d+)", variant)
     return f"D_{match.group(1)}" if match else variant
 
@@ -230,7 +234,7 @@ def mean_scores(seeds: Dict[int, Metrics]) -> Dict[str, float]:
 
 
 def fused(runs: Dict[str, Dict[int, Metrics]]) -> Dict[str, Dict[int, Metrics]]:
-    """The variants of one task that fuse a layer (DLFA-k), in order of k."""
+    """The variants of one task that fuse lower layers (DLFA-k in order of k, then DLFA-auto)."""
     return {v: seeds for v, seeds in runs.items() if next(iter(seeds.values()))["layer"] is not None}
 
 
@@ -240,9 +244,14 @@ def dev_score(m: Metrics) -> Optional[float]:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def fixed_layers(runs: Dict[str, Dict[int, Metrics]]) -> Dict[str, Dict[int, Metrics]]:
+    """The variants of one task that fuse one fixed layer k (not "auto"), in order of k."""
+    return {v: seeds for v, seeds in fused(runs).items() if v != AUTO_VARIANT}
+
+
 def lacking_dev(runs: Dict[str, Dict[int, Metrics]]) -> List[Path]:
-    """The trial folders of one task's fused variants that hold no English dev score."""
-    return [m["folder"] for seeds in fused(runs).values() for m in seeds.values() if dev_score(m) is None]
+    """The trial folders of one task's fixed-layer variants that hold no English dev score."""
+    return [m["folder"] for seeds in fixed_layers(runs).values() for m in seeds.values() if dev_score(m) is None]
 
 
 def mean_dev(seeds: Dict[int, Metrics]) -> float:
@@ -254,9 +263,9 @@ def best_variant(runs: Dict[str, Dict[int, Metrics]]) -> Optional[str]:
     """The fused variant with the highest mean English dev score (the lower k on a tie).
 
     Zero-shot: no target-language data may choose k, so test scores never decide. None
-    when there is no fused variant or some fused trial lacks a dev score.
+    when there is no fixed-layer variant or one of its trials lacks a dev score.
     """
-    candidates = fused(runs)
+    candidates = fixed_layers(runs)
     if not candidates or lacking_dev(runs):
         return None
     # max keeps the first of equal values, and candidates are in order of k.
@@ -264,8 +273,8 @@ def best_variant(runs: Dict[str, Dict[int, Metrics]]) -> Optional[str]:
 
 
 def best_on_test(runs: Dict[str, Dict[int, Metrics]]) -> Optional[str]:
-    """The fused variant with the highest mean test average: an oracle, reported, never used to choose."""
-    candidates = fused(runs)
+    """The fixed-layer variant with the highest mean test average: an oracle, reported, never used to choose."""
+    candidates = fixed_layers(runs)
     return max(candidates, key=lambda v: mean_average(candidates[v])) if candidates else None
 
 
@@ -371,13 +380,47 @@ def _task_section(task: str, runs: Dict[str, Dict[int, Metrics]], folder: Path,
     png = f"sweep_{task}_gain.png"
     plot_gain_heatmap(*gain_matrix(runs), title, folder / png)
     lines += [f"![{title} gain over the baseline by fusion layer]({png})", ""]
+    lines += _best_k_lines(runs, n_rounds, seed)
+    if AUTO_VARIANT in runs:
+        lines += _auto_lines(task, runs, folder, n_rounds, seed)
+    return lines
+
+
+def _comparison(runs: Dict[str, Dict[int, Metrics]], variant: str, n_rounds: int, seed: int) -> List[str]:
+    """The per-language significance table of one variant against the baseline, or why it has no CIs."""
+    missing = _missing_per_example(runs["baseline"]) + _missing_per_example(runs[variant])
+    results = None if missing else significance(runs["baseline"], runs[variant], n_rounds, seed)
+    lines = significance_table(runs["baseline"], runs[variant], results)
+    if missing:
+        lines += ["", "No confidence intervals: no per-example data in "
+                  + ", ".join(f"`{f}`" for f in missing) + "."]
+    return lines
+
+
+def _auto_lines(task: str, runs: Dict[str, Dict[int, Metrics]], folder: Path, n_rounds: int, seed: int) -> List[str]:
+    """The learned layer choice of one task: its scores and CIs against the baseline, and its weights."""
+    seeds = runs[AUTO_VARIANT]
+    devs = [dev_score(m) for m in seeds.values()]
+    dev = f"English dev {pct(mean(devs))}; " if all(d is not None for d in devs) else ""
+    lines = ["", f"#### {TASKS[task].title}: learned layer choice (auto)", "",
+             f"One run per seed instead of one per layer: {dev}test average {pct(mean_average(seeds))} against "
+             f"the baseline's {pct(mean_average(runs['baseline']))}.", ""]
+    lines += _comparison(runs, AUTO_VARIANT, n_rounds, seed)
+    weights = layer_weights_by_task(list(seeds.values()))
+    return lines + layer_weights_section(weights, folder, f"sweep_{task}_layer_weights.png", heading="#####")
+
+
+def _best_k_lines(runs: Dict[str, Dict[int, Metrics]], n_rounds: int, seed: int) -> List[str]:
+    """The best fixed layer k on English dev, its test scores and CIs against the baseline."""
+    if not fixed_layers(runs):
+        return []
     best = best_variant(runs)
     if best is None:
-        return lines + ["No best fusion layer: it is chosen on English dev only, and these trials hold no "
-                        "English dev score (rerun the sweep, or `evaluate --dev`): "
-                        + ", ".join(f"`{f}`" for f in lacking_dev(runs)) + "."]
+        return ["No best fusion layer: it is chosen on English dev only, and these trials hold no "
+                "English dev score (rerun the sweep, or `evaluate --dev`): "
+                + ", ".join(f"`{f}`" for f in lacking_dev(runs)) + "."]
     oracle = best_on_test(runs)
-    lines += [
+    lines = [
         f"Best fusion layer: {row_name(best)}, chosen on English dev (mean {pct(mean_dev(runs[best]))} over "
         f"seeds). On test its average is {pct(mean_average(runs[best]))} against the baseline's "
         f"{pct(mean_average(runs['baseline']))}. "
@@ -386,13 +429,7 @@ def _task_section(task: str, runs: Dict[str, Dict[int, Metrics]], folder: Path,
            "which test data may not choose."),
         "",
     ]
-    missing = _missing_per_example(runs["baseline"]) + _missing_per_example(runs[best])
-    results = None if missing else significance(runs["baseline"], runs[best], n_rounds, seed)
-    lines += significance_table(runs["baseline"], runs[best], results)
-    if missing:
-        lines += ["", "No confidence intervals: no per-example data in "
-                  + ", ".join(f"`{f}`" for f in missing) + "."]
-    return lines
+    return lines + _comparison(runs, best, n_rounds, seed)
 
 
 def render_sweep(trials: Sequence[Metrics], folder: Path, n_rounds: int = N_ROUNDS, seed: int = SEED) -> str:

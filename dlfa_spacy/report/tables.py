@@ -1,6 +1,8 @@
 """Markdown tables of metrics: main results, per language, calibration and the D_k table."""
-from typing import Dict, List, Optional, Sequence, Tuple
+import math
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
+from ..layers.layer_choice import AUTO
 from ..tasks import TASKS
 from .metrics_files import Metrics, is_number
 
@@ -24,6 +26,9 @@ def variant_key(m: Metrics) -> Tuple[int, float, str]:
     """Sort key: baseline first, then DLFA by layer, then anything else by name."""
     if m["variant"] == "baseline":
         return (0, 0, "")
+    if m["layer"] == AUTO:
+        # The learned mix after every fixed layer.
+        return (1, math.inf, m["variant"])
     if m["layer"] is not None:
         return (1, m["layer"], m["variant"])
     return (2, 0, m["variant"])
@@ -114,13 +119,19 @@ def layer_table(group: Sequence[Metrics]) -> List[str]:
     for m in (m for m in group if m["layer"] is not None):
         ref = baseline or {"average": None, "average_without_en": None}
         rows.append([
-            f"D_{m['layer']}", pct(m["average"]), pct(m["average_without_en"]),
+            layer_label(m["layer"]), pct(m["average"]), pct(m["average_without_en"]),
             pct_diff(m["average"], ref["average"]),
             pct_diff(m["average_without_en"], ref["average_without_en"]),
         ])
     return _table(["k", "average", "w/o en", "Δ average", "Δ w/o en"], rows)
 
 
-def fusion_layers(group: Sequence[Metrics]) -> List[int]:
-    """The distinct fusion layers among one task's variants."""
-    return sorted({m["layer"] for m in group if m["layer"] is not None})
+def layer_label(layer: Union[int, str]) -> str:
+    """A fusion layer's row label: "D_k", or "auto" for the learned mix."""
+    return "auto" if layer == AUTO else f"D_{layer}"
+
+
+def fusion_layers(group: Sequence[Metrics]) -> List[Union[int, str]]:
+    """The distinct fusion layers among one task's variants, "auto" last."""
+    layers = {m["layer"] for m in group if m["layer"] is not None}
+    return sorted(layers, key=lambda k: math.inf if k == AUTO else k)
