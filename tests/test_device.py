@@ -17,6 +17,8 @@ import pytest
 import spacy
 import torch
 from helpers import make_nlp, transformer_block
+
+from dlfa_spacy.mix_weights import layer_weights
 from spacy.training import Example
 from thinc.api import NumpyOps, fix_random_seed, get_current_ops, set_current_ops
 from thinc.shims.pytorch_grad_scaler import PyTorchGradScaler
@@ -109,7 +111,8 @@ def _pair_examples(nlp):
 
 
 def test_initialize_update_predict_never_convert_implicitly(strict_ops, tiny_bert):
-    nlp = make_nlp(tiny_bert, {"ner": 2, "textcat": 1})
+    # textcat learns a mix of every lower layer (layer = "auto"), ner fuses layer 2.
+    nlp = make_nlp(tiny_bert, {"ner": 2, "textcat": '"auto"'})
     ner_egs, pair_egs = _ner_examples(nlp), _pair_examples(nlp)
     for eg in pair_egs:
         eg.reference.ents = []
@@ -123,6 +126,7 @@ def test_initialize_update_predict_never_convert_implicitly(strict_ops, tiny_ber
     for _ in range(2):
         nlp.update(egs, sgd=optimizer, losses=losses)
     assert set(losses) == {"transformer", "ner", "textcat"}
+    assert sorted(layer_weights(nlp)["textcat"]) == [1, 2, 3]
     docs = list(nlp.pipe([t for t, _ in TRAIN] + [pair_doc(nlp, p, h) for p, h in PAIRS]))
     assert all(set(doc.cats) == {"yes", "no"} for doc in docs)
     # With the transformer disabled the listeners read no trf_data and the fusion runs
@@ -198,7 +202,7 @@ def test_on_a_real_gpu(tiny_bert):
 
     require_gpu(0)
     try:
-        nlp = make_nlp(tiny_bert, {"ner": 2, "textcat": 1})
+        nlp = make_nlp(tiny_bert, {"ner": 2, "textcat": '"auto"'})
         egs = _ner_examples(nlp) + _pair_examples(nlp)
         for eg in egs:
             eg.reference.cats = eg.reference.cats or {"yes": 0.0, "no": 1.0}

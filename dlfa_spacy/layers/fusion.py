@@ -7,7 +7,6 @@ batch, moves them between thinc and torch, and routes the gradients.
 """
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-import numpy
 import torch
 from spacy_transformers.data_classes import TransformerData
 from thinc.api import (
@@ -68,10 +67,9 @@ def fused_layers(model: Model) -> List[int]:
 
 def mix_weights(model: Model) -> Dict[int, float]:
     """{layer: weight} of an initialised "auto" fusion layer's learned mix (the softmax of its logits)."""
-    logits = model.ops.to_numpy(model.get_param(MIX_PARAM)).astype("float64")
-    weights = numpy.exp(logits - logits.max())
-    weights /= weights.sum()
-    return {layer: float(w) for layer, w in zip(fused_layers(model), weights)}
+    # Through the model's ops: the logits may live on a GPU.
+    weights = model.ops.to_numpy(model.ops.softmax(model.get_param(MIX_PARAM).astype("float32")))
+    return {layer: float(w) for layer, w in zip(fused_layers(model), weights.tolist())}
 
 
 def init(
