@@ -9,6 +9,7 @@ from thinc.types import Floats2d, Ragged
 
 from .layers import DLFATransformerModel, FusionListener
 from .layers.dlfa_tok2vec import check_dlfa_settings, dlfa_tok2vec, inline_transformer
+from .layers.pair_regressor import pair_regressor
 
 # thinc resolves a promise given as a default, so `spacy init fill-config` writes it out.
 DEFAULT_POOLING = {"@layers": "reduce_mean.v1"}
@@ -69,3 +70,11 @@ def tok2vec_transformer_v1(
                                grad_scaler_config)
     return dlfa_tok2vec(inline_transformer(trf, layer, candidates), layer, reduction, pooling, grad_factor,
                         candidates)
+
+
+@registry.architectures("dlfa_spacy.PairRegressor.v1")
+def pair_regressor_v1(
+    tok2vec: Model[List[Doc], List[Floats2d]], hidden_width: int = 64, max_score: float = 5.0
+) -> Model[List[Doc], Floats2d]:
+    """The similarity_regressor model: token vectors of a pair doc, mean-pooled, to a score in 0..max_score."""
+    return pair_regressor(tok2vec, hidden_width, max_score)

@@ -1,0 +1,134 @@
+"""similarity_regressor: a pair doc's similarity (0-5) in doc._.sts_score, learned with MSE, scored by Spearman."""
+import pickle
+
+import pytest
+import scipy.stats
+import spacy
+from helpers import transformer_block
+from spacy.tokens import DocBin
+from spacy.training import Example
+from thinc.api import Adam, Config, fix_random_seed
+
+from dlfa_spacy.metrics.correlation import pearson, spearman
+from dlfa_spacy.pairs import pair_doc
+from dlfa_spacy.similarity_regressor import score_similarity
+
+PAIRS = [
+    ("Anna lives in Berlin .", "Anna lives in Berlin .", 5.0),
+    ("Maria works at Siemens in Hamburg .", "Maria works at Siemens .", 4.0),
+    ("Peter visited Paris with Lucy .", "Peter visited Paris .", 3.5),
+    ("The company Acme opened an office in Madrid .", "Acme opened an office .", 3.0),
+    ("Nobody lives in the old house .", "The old house is empty .", 2.5),
+    ("Anna lives in Berlin .", "Die Katze schläft auf dem Sofa .", 0.0),
+    ("Maria works at Siemens in Hamburg .", "El gato duerme en el sofá del salón .", 0.5),
+    ("Peter visited Paris with Lucy .", "Nobody lives in the old house .", 1.0),
+]
+
+
+def make_sts_nlp(model_path, tok2vec: str = 'layer = 2'):
+    text = (
+        '[nlp]\nlang = "xx"\npipeline = ["transformer", "sts"]\n[components]\n'
+        + transformer_block(model_path)
+        + '[components.sts]\nfactory = "similarity_regressor"\n'
+        + '[components.sts.model]\n@architectures = "dlfa_spacy.PairRegressor.v1"\nhidden_width = 16\n'
+        + f'[components.sts.model.tok2vec]\n@architectures = "dlfa_spacy.DLFA.v1"\n{tok2vec}\n'
+    )
+    return spacy.util.load_model_from_config(Config().from_str(text), auto_fill=True, validate=True)
+
+
+def examples(nlp):
+    out = []
+    for first, second, score in PAIRS:
+        gold = pair_doc(nlp, first, second)
+        gold._.sts_score = score
+        out.append(Example(pair_doc(nlp, first, second), gold))
+    return out
+
+
+def predicted(nlp):
+    return [doc._.sts_score for doc in nlp.pipe([pair_doc(nlp, a, b) for a, b, _ in PAIRS])]
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_bert):
+    fix_random_seed(0)
+    nlp = make_sts_nlp(tiny_bert)
+    egs = examples(nlp)
+    nlp.initialize(lambda: egs)
+    before = nlp.evaluate(examples(nlp))
+    optimizer = Adam(0.002)
+    losses = []
+    for _ in range(60):
+        step = {}
+        nlp.update(egs, sgd=optimizer, losses=step, drop=0.0)
+        losses.append(step["sts"])
+    return nlp, before, nlp.evaluate(examples(nlp)), losses
+
+
+def test_training_raises_train_spearman_clearly(trained):
+    nlp, before, after, losses = trained
+    assert after["sts_spearman"] > 0.9 and after["sts_spearman"] > before["sts_spearman"] + 0.3
+    assert losses[-1] < 0.2 * losses[0]
+    scores = predicted(nlp)
+    assert all(0.0 <= s <= 5.0 for s in scores)
+
+
+def test_scorer_equals_scipy_on_a_fixed_prediction(tiny_bert):
+    nlp = spacy.blank("xx")
+    gold_scores = [5.0, 4.0, 4.0, 1.5, 0.0, 2.5, 3.0]
+    pred_scores = [4.1, 3.0, 3.9, 2.0, 0.2, 2.0, 3.5]
+    egs = []
+    for i, (g, p) in enumerate(zip(gold_scores, pred_scores)):
+        gold, pred = pair_doc(nlp, f"a{i} b", f"c{i} d"), pair_doc(nlp, f"a{i} b", f"c{i} d")
+        gold._.sts_score, pred._.sts_score = g, p
+        egs.append(Example(pred, gold))
+    scores = score_similarity(egs)
+    assert scores["sts_spearman"] == pytest.approx(scipy.stats.spearmanr(gold_scores, pred_scores).statistic, abs=1e-12)
+    assert scores["sts_pearson"] == pytest.approx(scipy.stats.pearsonr(gold_scores, pred_scores).statistic, abs=1e-12)
+    assert spearman(gold_scores, pred_scores) == scores["sts_spearman"]
+    assert pearson([1, 1, 1], [1, 2, 3]) == 0.0  # constant side: no correlation, not nan
+
+
+def test_saving_loading_and_pickling_give_identical_scores(trained, tmp_path):
+    nlp = trained[0]
+    scores = predicted(nlp)
+    nlp.to_disk(tmp_path / "sts")
+    loaded = spacy.load(tmp_path / "sts")
+    assert predicted(loaded) == scores
+    assert predicted(pickle.loads(pickle.dumps(nlp))) == scores
+
+
+def test_gold_and_prediction_survive_a_docbin_round_trip(trained):
+    nlp = trained[0]
+    doc = nlp(pair_doc(nlp, "Anna lives in Berlin .", "Anna wohnt in Berlin ."))
+    restored = list(DocBin(docs=[doc], store_user_data=True).get_docs(nlp.vocab))[0]
+    assert restored._.sts_score == doc._.sts_score and isinstance(doc._.sts_score, float)
+
+
+def test_a_cross_lingual_pair_is_one_encoder_pass_with_segment_ids(trained):
+    nlp = trained[0]
+    first, second = "Anna lives in Berlin .", "Иван живёт в Москве ."
+    doc = nlp(pair_doc(nlp, first, second))
+    tokenizer = nlp.get_pipe("transformer").model.tokenizer
+    expected = tokenizer(first, second)
+    wordpieces = doc._.trf_data.wordpieces
+    n = wordpieces.lengths[0]
+    assert len(wordpieces.lengths) == 1  # one sequence for the whole pair
+    assert wordpieces.input_ids[0][:n].tolist() == expected["input_ids"]
+    assert wordpieces.token_type_ids[0][:n].tolist() == expected["token_type_ids"]
+
+
+@pytest.mark.parametrize("gold", [5.5, -1.0, None, "3"])
+def test_bad_gold_scores_name_the_doc_and_the_range(tiny_bert, gold):
+    nlp = make_sts_nlp(tiny_bert)
+    doc = pair_doc(nlp, "Anna lives in Berlin .", "Anna wohnt in Berlin .")
+    doc._.sts_score = gold
+    with pytest.raises(ValueError, match=r"gold doc 'Anna lives in Berlin \..*has doc\._\.sts_score = .*expected a number in 0\.\.5"):
+        nlp.initialize(lambda: [Example(pair_doc(nlp, "Anna lives in Berlin .", "Anna wohnt in Berlin ."), doc)])
+
+
+def test_auto_and_the_baseline_fit_the_tok2vec_slot(tiny_bert):
+    for tok2vec in ('layer = "auto"', "layer = null"):
+        nlp = make_sts_nlp(tiny_bert, tok2vec)
+        nlp.initialize(lambda: examples(nlp))
+        assert len(predicted(nlp)) == len(PAIRS)
