@@ -1,6 +1,6 @@
-"""Readers and converters for the published benchmark files (WikiANN/PAN-X, UD, XNLI/MultiNLI, PAWS-X).
+"""Readers and converters for the published benchmark files (WikiANN/PAN-X, UD, XNLI/MultiNLI, PAWS-X, STS).
 
-One module per benchmark reader (`wikiann`, `ud`, `xnli`, `pawsx`); `lines` holds what
+One module per benchmark reader (`wikiann`, `ud`, `xnli`, `pawsx`, `sts`); `lines` holds what
 they share for reading files, `convert` writes DocBins and `prepare` turns a whole
 distribution into a task's corpus.
 
@@ -37,6 +37,11 @@ not its name. Choices that a reader of the output needs to know:
   XNLI_LABELS for NLI (XNLI-MT's `contradictory` is read as `contradiction`) and
   PAWSX_LABELS for PAWS-X (label 1 = `paraphrase`, 0 = `not_paraphrase`). NLI rows
   whose gold label is `-` (no annotator majority) are skipped and counted.
+* Similarity: STS pairs (stsb-multi-mt, STS 2017 tracks and STS2017-extended, the STS
+  Benchmark; see `sts`) keep their gold score, a float from 0 to 5, in
+  `Doc._.sts_score` (`dlfa_spacy.similarity`), which DocBins store with the language;
+  their cats are empty. Docs read back need `similarity.register_extension()` to
+  access it. A cross-lingual STS 2017 pair records its pair code ("ar-en") as language.
 * Bad input raises ValueError naming the file, the 1-based line, what was found and
   what was expected; nothing is written then, and an existing output is kept.
 """
@@ -45,6 +50,7 @@ from ..tasks import PAWSX_LABELS, UPOS_TAGS, WIKIANN_LABELS, XNLI_LABELS
 from .convert import FORMATS, READERS, ConversionSummary, convert_file, convert_files
 from .lines import LANG_KEY, ReadStats, blank_nlp
 from .pawsx import read_pawsx
+from .sts import read_sts, sts_file_lang
 from .ud import UD_TOKENS, read_ud
 from .wikiann import bio_spans, read_wikiann
 from .xnli import read_xnli
@@ -52,5 +58,5 @@ from .xnli import read_xnli
 __all__ = [
     "FORMATS", "LANG_KEY", "PAWSX_LABELS", "READERS", "UD_TOKENS", "UPOS_TAGS", "WIKIANN_LABELS", "XNLI_LABELS",
     "ConversionSummary", "ReadStats", "bio_spans", "blank_nlp", "convert_file", "convert_files",
-    "read_pawsx", "read_ud", "read_wikiann", "read_xnli", "upos_as_tag",
+    "read_pawsx", "read_sts", "read_ud", "read_wikiann", "read_xnli", "sts_file_lang", "upos_as_tag",
 ]

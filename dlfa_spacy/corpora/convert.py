@@ -11,11 +11,12 @@ from ..atomic import write_atomic
 from .docbin import LangDocBin
 from .lines import LANG_KEY, ReadStats, xtreme_file_lang
 from .pawsx import read_pawsx
+from .sts import read_sts
 from .ud import check_ud_tokens, read_ud
 from .wikiann import read_wikiann
 from .xnli import read_xnli
 
-FORMATS = ("wikiann", "ud", "xnli", "pawsx")
+FORMATS = ("wikiann", "ud", "xnli", "pawsx", "sts")
 
 
 @dataclass
@@ -58,7 +59,9 @@ class ConversionSummary:
 
 Reader = Callable[..., Iterator[Doc]]
 
-READERS: Dict[str, Reader] = {"wikiann": read_wikiann, "ud": read_ud, "xnli": read_xnli, "pawsx": read_pawsx}
+READERS: Dict[str, Reader] = {
+    "wikiann": read_wikiann, "ud": read_ud, "xnli": read_xnli, "pawsx": read_pawsx, "sts": read_sts,
+}
 
 
 def _entity_labels(doc: Doc) -> List[str]:
@@ -76,11 +79,18 @@ def _positive_cats(doc: Doc) -> List[str]:
     return [name for name, value in doc.cats.items() if value == 1.0]
 
 
+def _score_bucket(doc: Doc) -> List[str]:
+    """The unit interval of the gold similarity score: 0-1, 1-2, ..., 4-5 (5 itself is in 4-5)."""
+    low = min(int(doc._.sts_score), 4)
+    return [f"{low}-{low + 1}"]
+
+
 _LABEL_KINDS: Dict[str, Tuple[str, Callable[[Doc], List[str]]]] = {
     "wikiann": ("entities", _entity_labels),
     "ud": ("UPOS", _pos_labels),
     "xnli": ("cats", _positive_cats),
     "pawsx": ("cats", _positive_cats),
+    "sts": ("scores", _score_bucket),
 }
 
 
@@ -166,8 +176,8 @@ def convert_files(
         if limit is not None and summary.docs >= limit:
             break
     summary.languages.pop("", None)
-    # Without any language there is no user data worth a field in the file.
-    doc_bin.store_user_data = bool(summary.languages)
+    # Without any language or score there is no user data worth a field in the file.
+    doc_bin.store_user_data = doc_bin.has_user_data
     summary.variant = ", ".join(variants)
     if not summary.docs:
         raise ValueError(_empty_message(paths[0], lang, stats))
