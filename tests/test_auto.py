@@ -193,3 +193,25 @@ def test_evaluate_names_the_variant_and_records_the_weights(tiny_bert, tmp_path)
     metrics = evaluate_pipeline(nlp, tmp_path / "test", "pos")
     assert (metrics["layer"], metrics["variant"]) == ("auto", "DLFA-auto")
     assert metrics["layer_weights"] == {"2": pytest.approx(0.5), "3": pytest.approx(0.5)}
+
+
+def test_the_mix_and_its_logit_gradient_match_autograd_of_the_equation():
+    from thinc.api import NumpyOps
+
+    from dlfa_spacy.layers.aif import convex_mix
+    from dlfa_spacy.layers.layer_mix import mix_layers, mix_logits_gradient, mix_weights_of
+
+    ops = NumpyOps()
+    rng = numpy.random.RandomState(0)
+    layers = [rng.randn(2, 5, 4).astype("float64") for _ in range(3)]
+    logits = numpy.asarray([0.3, -1.2, 0.8], dtype="f")
+    d_mixed = rng.randn(2, 5, 4)
+    weights = mix_weights_of(ops, logits)
+    mixed = mix_layers(ops, [lambda x=x: x.copy() for x in layers], weights)
+    # The reference: torch autograd through aif.convex_mix, the equation as written.
+    t_logits = torch.tensor(logits.astype("float64"), requires_grad=True)
+    t_mixed = convex_mix([torch.tensor(x) for x in layers], t_logits)
+    t_mixed.backward(torch.tensor(d_mixed))
+    numpy.testing.assert_allclose(mixed, t_mixed.detach().numpy(), rtol=1e-6)
+    d_logits = mix_logits_gradient(ops, [lambda x=x: x for x in layers], weights, d_mixed)
+    numpy.testing.assert_allclose(d_logits, t_logits.grad.numpy(), rtol=1e-5, atol=1e-6)

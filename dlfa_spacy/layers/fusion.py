@@ -20,9 +20,10 @@ from thinc.api import (
 from thinc.types import Ints2d
 from transformers.file_utils import ModelOutput
 
-from .aif import PARAM_NAMES, SHAPES, STAT_NAMES, aif, convex_mix
+from .aif import PARAM_NAMES, SHAPES, STAT_NAMES, aif
 from .gradients import LayeredData, layer_key, layer_of_key
 from .layer_choice import LayerSetting, is_auto
+from .layer_mix import mix_layers, mix_logits_gradient, mix_weights_of
 
 # The logits a of "auto"'s mix softmax(a) over the candidate layers.
 MIX_PARAM = "mix_logits"
@@ -67,9 +68,7 @@ def fused_layers(model: Model) -> List[int]:
 
 def mix_weights(model: Model) -> Dict[int, float]:
     """{layer: weight} of an initialised "auto" fusion layer's learned mix (the softmax of its logits)."""
-    # Through the model's ops: the logits may live on a GPU.
-    weights = model.ops.to_numpy(model.ops.softmax(model.get_param(MIX_PARAM).astype("float32")))
-    return {layer: float(w) for layer, w in zip(fused_layers(model), weights.tolist())}
+    return dict(zip(fused_layers(model), mix_weights_of(model.ops, model.get_param(MIX_PARAM))))
 
 
 def init(
@@ -130,19 +129,18 @@ def forward(
     dtype = lasts[0].dtype
     device = get_torch_default_device()
     last = xp2torch(_pad_concat(model.ops, lasts, length, dtype), requires_grad=is_train, device=device)
-    lowers = [
-        xp2torch(_pad_concat(model.ops, [datas[i].model_output[layer_key(layer)] for i in rows], length, dtype),
-                 requires_grad=is_train, device=device)
-        for layer in layers
-    ]
+    # Each candidate's padded batch array, built when needed and dropped after use.
+    candidates = [_padded_layer(model.ops, [datas[i] for i in rows], layer, length, dtype) for layer in layers]
+    mix = mix_weights_of(model.ops, model.get_param(MIX_PARAM)) if model.has_param(MIX_PARAM) else [1.0]
+    lower_xp = mix_layers(model.ops, candidates, mix) if model.has_param(MIX_PARAM) else candidates[0]()
+    lower = xp2torch(lower_xp, requires_grad=is_train, device=device)
     mask = xp2torch(_pad_concat_mask(model.ops, masks, length), device=device)
     weights = {
         name: xp2torch(model.get_param(name), device=device, requires_grad=is_train and name not in STAT_NAMES)
-        for name in model.param_names
+        for name in PARAM_NAMES
     }
     params = {name: value.to(last.dtype) for name, value in weights.items()}
     with torch.set_grad_enabled(is_train):
-        lower = convex_mix(lowers, params[MIX_PARAM]) if MIX_PARAM in params else lowers[0]
         fused = aif(lower, last, mask, params, training=is_train)
     if is_train:
         for name in STAT_NAMES:
@@ -167,20 +165,24 @@ def forward(
             d = d_by_doc[i].model_output["last_hidden_state"]
             d_fused[start:end, : d.shape[1]] = d
         torch.autograd.backward(fused, grad_tensors=xp2torch(d_fused, device=device))
-        for name in model.param_names:
+        for name in PARAM_NAMES:
             if weights[name].grad is not None:
                 model.inc_grad(name, torch2xp(weights[name].grad, ops=model.ops))
+        d_lower = torch2xp(lower.grad, ops=model.ops)
+        if model.has_param(MIX_PARAM):
+            model.inc_grad(MIX_PARAM, mix_logits_gradient(model.ops, candidates, mix, d_lower))
         factor = model.attrs["grad_factor"]
         d_last = torch2xp(last.grad, ops=model.ops) * factor
-        d_lowers = [torch2xp(lower.grad, ops=model.ops) * factor for lower in lowers]
         results = dict(d_by_doc)
         for i, (start, end), x in zip(rows, bounds, lasts):
             # Only data from a training batch of dlfa_spacy.TransformerModel.v1 carries a
             # sink; with a frozen transformer the lower layers' gradients have nowhere to go.
             if isinstance(datas[i], LayeredData) and datas[i].grad_sink is not None:
                 grads, first, _ = datas[i].grad_sink
-                for layer, d_lower in zip(layers, d_lowers):
-                    grads.add(layer, first, first + (end - start), d_lower[start:end, : x.shape[1]])
+                d_doc = d_lower[start:end, : x.shape[1]]
+                # dL_j = softmax(a)_j * dM: each candidate gets its share of the mix's gradient.
+                for layer, weight in zip(layers, mix):
+                    grads.add(layer, first, first + (end - start), d_doc * (weight * factor))
             results[i] = TransformerData(
                 wordpieces=datas[i].wordpieces,
                 model_output=ModelOutput(last_hidden_state=d_last[start:end, : x.shape[1]]),
@@ -209,6 +211,11 @@ def _check_has_layer(data: TransformerData, layer: int) -> None:
         "\"dlfa_spacy.TransformerModel.v1\" (it keeps the layers its DLFA "
         "listeners ask for)."
     )
+
+
+def _padded_layer(ops: Ops, datas: List[TransformerData], layer: int, length: int, dtype) -> Callable:
+    """A function building lower layer `layer` of the docs as one zero-padded batch array."""
+    return lambda: _pad_concat(ops, [d.model_output[layer_key(layer)] for d in datas], length, dtype)
 
 
 def _has_output(data: TransformerData) -> bool:

@@ -1,0 +1,36 @@
+"""The learned mix of layer = "auto", M = sum_j softmax(a)_j * L_j, and its gradients, one candidate in memory at a time.
+
+Each candidate is given as a function that builds its padded (S, T, E) batch array, so
+that neither the forward nor the backward pass holds more than the running sum and one
+candidate copy: with every lower layer of mBERT as candidates, autograd over the
+candidates would keep eleven padded copies per batch. The equation itself is
+`aif.convex_mix`; this computes the same on the model's arrays.
+"""
+from typing import Callable, List, Sequence
+
+from thinc.api import Ops
+from thinc.types import Floats1d, Floats3d
+
+Candidate = Callable[[], Floats3d]
+
+
+def mix_weights_of(ops: Ops, logits: Floats1d) -> List[float]:
+    """softmax(logits) as host floats (the logits may live on a GPU)."""
+    return ops.to_numpy(ops.softmax(logits.astype("float32"))).tolist()
+
+
+def mix_layers(ops: Ops, candidates: Sequence[Candidate], weights: Sequence[float]) -> Floats3d:
+    """sum_j weights[j] * candidates[j](), building one candidate at a time."""
+    mixed = candidates[0]() * weights[0]
+    for candidate, weight in zip(candidates[1:], weights[1:]):
+        mixed += candidate() * weight
+    return mixed
+
+
+def mix_logits_gradient(
+    ops: Ops, candidates: Sequence[Candidate], weights: Sequence[float], d_mixed: Floats3d
+) -> Floats1d:
+    """dLoss/da from dLoss/dM: the softmax Jacobian applied to g_j = <dM, L_j>."""
+    dots = [float((d_mixed * candidate()).sum()) for candidate in candidates]
+    mean = sum(w * g for w, g in zip(weights, dots))
+    return ops.asarray1f([w * (g - mean) for w, g in zip(weights, dots)])
