@@ -74,7 +74,8 @@ def tok2vec_transformer_v1(
 
 @registry.architectures("dlfa_spacy.PairRegressor.v1")
 def pair_regressor_v1(
-    tok2vec: Model[List[Doc], List[Floats2d]], hidden_width: int = 64, max_score: float = 5.0
+    tok2vec: Model[List[Doc], List[Floats2d]], hidden_width: int = 64, max_score: float = 5.0,
+    pooling: str = "mean",
 ) -> Model[List[Doc], Floats2d]:
-    """The similarity_regressor model: token vectors of a pair doc, mean-pooled, to a score in 0..max_score."""
-    return pair_regressor(tok2vec, hidden_width, max_score)
+    """The similarity_regressor model: a pair doc's mean token vector ("mean") or [CLS] wordpiece ("cls") to a score in 0..max_score."""
+    return pair_regressor(tok2vec, hidden_width, max_score, pooling)

@@ -1,6 +1,8 @@
 """similarity_regressor: a pair doc's similarity (0-5) in doc._.sts_score, learned with MSE, scored by Spearman."""
 import pickle
 
+import numpy
+
 import pytest
 import scipy.stats
 import spacy
@@ -25,13 +27,19 @@ PAIRS = [
 ]
 
 
-def make_sts_nlp(model_path, tok2vec: str = 'layer = 2'):
+DLFA = '@architectures = "dlfa_spacy.DLFA.v1"\n'
+STOCK = ('@architectures = "spacy-transformers.TransformerListener.v1"\n'
+         '[components.sts.model.tok2vec.pooling]\n@layers = "reduce_mean.v1"\n')
+
+
+def make_sts_nlp(model_path, tok2vec: str = DLFA + "layer = 2", pooling: str = "mean"):
     text = (
         '[nlp]\nlang = "xx"\npipeline = ["transformer", "sts"]\n[components]\n'
         + transformer_block(model_path)
         + '[components.sts]\nfactory = "similarity_regressor"\n'
         + '[components.sts.model]\n@architectures = "dlfa_spacy.PairRegressor.v1"\nhidden_width = 16\n'
-        + f'[components.sts.model.tok2vec]\n@architectures = "dlfa_spacy.DLFA.v1"\n{tok2vec}\n'
+        + f'pooling = "{pooling}"\n'
+        + f'[components.sts.model.tok2vec]\n{tok2vec}\n'
     )
     return spacy.util.load_model_from_config(Config().from_str(text), auto_fill=True, validate=True)
 
@@ -128,7 +136,42 @@ def test_bad_gold_scores_name_the_doc_and_the_range(tiny_bert, gold):
 
 
 def test_auto_and_the_baseline_fit_the_tok2vec_slot(tiny_bert):
-    for tok2vec in ('layer = "auto"', "layer = null"):
+    for tok2vec in (DLFA + 'layer = "auto"', DLFA + "layer = null"):
         nlp = make_sts_nlp(tiny_bert, tok2vec)
         nlp.initialize(lambda: examples(nlp))
         assert len(predicted(nlp)) == len(PAIRS)
+
+
+@pytest.mark.parametrize("tok2vec", [DLFA + "layer = 2", DLFA + 'layer = "auto"', STOCK])
+def test_cls_pooling_reads_the_first_wordpiece_learns_and_saves(tiny_bert, tmp_path, tok2vec):
+    fix_random_seed(0)
+    nlp = make_sts_nlp(tiny_bert, tok2vec, pooling="cls")
+    egs = examples(nlp)
+    nlp.initialize(lambda: egs)
+    # The head's input is row [0, 0] of the (fused) wordpieces: the [CLS] vector.
+    model = nlp.get_pipe("sts").model
+    pooled = model.layers[0]
+    assert pooled.layers[-1].name == "first-wordpiece"
+    docs = list(nlp.get_pipe("transformer").pipe([pair_doc(nlp, a, b) for a, b, _ in PAIRS[:2]]))
+    vectors = pooled.predict(docs)
+    assert vectors.shape == (2, 32)
+    if "layer = 2" not in tok2vec and "auto" not in tok2vec:  # unfused: exactly the encoder's [CLS] row
+        numpy.testing.assert_array_equal(vectors[1], docs[1]._.trf_data.model_output.last_hidden_state[0, 0])
+    before = nlp.evaluate(examples(nlp))["sts_spearman"]
+    optimizer = Adam(0.002)
+    for _ in range(60):
+        nlp.update(egs, sgd=optimizer, drop=0.0)
+    after = nlp.evaluate(examples(nlp))["sts_spearman"]
+    assert after > before + 0.3, (before, after)
+    scores = predicted(nlp)
+    nlp.to_disk(tmp_path / "cls")
+    assert predicted(spacy.load(tmp_path / "cls")) == scores
+
+
+def test_cls_pooling_needs_a_transformer_tok2vec(tiny_bert):
+    with pytest.raises(ValueError, match=r"pooling = \"cls\" needs a transformer tok2vec"):
+        make_sts_nlp(tiny_bert, '@architectures = "spacy.HashEmbedCNN.v2"\nwidth = 32\ndepth = 1\n'
+                     'embed_size = 100\nwindow_size = 1\nmaxout_pieces = 2\nsubword_features = true\n'
+                     'pretrained_vectors = null', pooling="cls")
+    with pytest.raises(ValueError, match=r"`pooling` must be one of mean, cls; got 'max'"):
+        make_sts_nlp(tiny_bert, pooling="max")

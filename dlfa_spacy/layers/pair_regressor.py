@@ -1,20 +1,46 @@
-"""The similarity head: a pair doc's token vectors -> mean pooling -> a small MLP -> one score in 0..max_score."""
+"""The similarity head: a pair doc's mean token vector (or its [CLS] wordpiece) -> a small MLP -> one score in 0..max_score."""
 from typing import Callable, List, Tuple
 
 from spacy.tokens import Doc
 from thinc.api import Model, Relu, Sigmoid, chain, list2ragged, reduce_mean
 from thinc.types import Floats2d
 
+from .first_wordpiece import first_wordpiece
+
+
+POOLINGS = ("mean", "cls")
+
 
 def pair_regressor(
-    tok2vec: Model[List[Doc], List[Floats2d]], hidden_width: int = 64, max_score: float = 5.0
+    tok2vec: Model[List[Doc], List[Floats2d]], hidden_width: int = 64, max_score: float = 5.0,
+    pooling: str = "mean",
 ) -> Model[List[Doc], Floats2d]:
-    """(n_docs, 1) scores in 0..max_score from the mean of each pair doc's token vectors."""
-    # The pair's one encoder pass covers both sentences and the separator, so the mean over
-    # all of its tokens is a representation of the pair, as the [CLS] wordpiece would be.
-    model = chain(tok2vec, list2ragged(), reduce_mean(), Relu(nO=hidden_width), Sigmoid(nO=1), scaled(max_score))
-    model.set_ref("tok2vec", tok2vec)
+    """(n_docs, 1) scores in 0..max_score from each pair doc's mean token vector or first wordpiece."""
+    if pooling == "mean":
+        # The pair's one encoder pass covers both sentences and the separator, so the mean
+        # over all of its tokens represents the pair.
+        pooled = chain(tok2vec, list2ragged(), reduce_mean())
+    elif pooling == "cls":
+        pooled = chain(*_transformer_output(tok2vec), first_wordpiece())
+    else:
+        raise ValueError(f"PairRegressor.v1: `pooling` must be one of {', '.join(POOLINGS)}; got {pooling!r}")
+    model = chain(pooled, Relu(nO=hidden_width), Sigmoid(nO=1), scaled(max_score))
+    if pooling == "mean":
+        model.set_ref("tok2vec", tok2vec)
     return model
+
+
+def _transformer_output(tok2vec: Model) -> List[Model]:
+    """The layers of a transformer tok2vec before its wordpiece-to-token pooling (listener, fusion)."""
+    # DLFA.v1 and spacy-transformers' TransformerListener.v1 are chains ending in
+    # trfs2arrays; what comes before it yields the (fused) wordpiece vectors, [CLS] included.
+    if not tok2vec.layers or tok2vec.layers[-1].name != "trfs2arrays":
+        raise ValueError(
+            "PairRegressor.v1 with pooling = \"cls\" needs a transformer tok2vec "
+            "(dlfa_spacy.DLFA.v1 or spacy-transformers.TransformerListener.v1), whose wordpieces "
+            f"hold the [CLS] vector; got a {tok2vec.name!r} model"
+        )
+    return list(tok2vec.layers[:-1])
 
 
 def scaled(factor: float) -> Model[Floats2d, Floats2d]:
