@@ -78,6 +78,14 @@ def variables() -> Dict:
     return out
 
 
+def training_overrides(task: str, demo: bool) -> str:
+    """The config overrides every training of a task gets: encoder and epochs (and the demo's rate and eval steps)."""
+    if not demo:
+        return f"--encoder.name ${{vars.transformer}} --training.max_epochs ${{vars.{task}_epochs}}"
+    return ("--encoder.name ${vars.demo_transformer} --training.max_epochs ${vars.demo_epochs} "
+            "--training.optimizer.learn_rate ${vars.demo_learn_rate} --training.eval_frequency 50")
+
+
 def chain(task: str, demo: bool) -> List[Dict]:
     """convert, train, train-baseline, evaluate and package commands of one task."""
     p = "demo-" if demo else ""
@@ -92,13 +100,8 @@ def chain(task: str, demo: bool) -> List[Dict]:
     sources = " ".join(f"--source {path}" for path in source.split())
     prepare = (f"python -m dlfa_spacy prepare {task} {corpus} {sources} --langs ${{vars.{v}{task}_langs}}"
                + (f" --train-treebank {treebank}" if task == "pos" and treebank else ""))
-    encoder = "${vars.demo_transformer}" if demo else "${vars.transformer}"
-    epochs = "${vars.demo_epochs}" if demo else f"${{vars.{task}_epochs}}"
     train = (f"python -m spacy train configs/{task}.cfg --paths.train {corpus}/train.spacy "
-             f"--paths.dev {corpus}/dev.spacy --encoder.name {encoder} --training.max_epochs {epochs} "
-             f"--gpu-id ${{vars.gpu_id}}")
-    if demo:
-        train += " --training.optimizer.learn_rate ${vars.demo_learn_rate} --training.eval_frequency 50"
+             f"--paths.dev {corpus}/dev.spacy {training_overrides(task, demo)} --gpu-id ${{vars.gpu_id}}")
     layer = f"--components.{comp}.model.tok2vec.layer"
     train_deps = [f"configs/{task}.cfg", f"{corpus}/train.spacy", f"{corpus}/dev.spacy"] + (["demo/encoder"] if demo else [])
     evaluate = f"python -m dlfa_spacy evaluate {training}/{{}}/model-best {corpus}/test --task {task} --output {metrics}/{task}-{{}}.json"
@@ -144,8 +147,6 @@ def sweep_command(task: str, demo: bool) -> Dict:
     """One task's layer sweep (baseline + each k, times each seed) as Ray trials."""
     p, v, root = ("demo-", "demo_", "demo/") if demo else ("", "", "")
     corpus, out = f"{root}corpus/{task}", f"{root}sweeps/{task}"
-    encoder = "${vars.demo_transformer}" if demo else "${vars.transformer}"
-    epochs = "${vars.demo_epochs}" if demo else f"${{vars.{task}_epochs}}"
     script = (f"python -m dlfa_spacy sweep configs/{task}.cfg --train {corpus}/train.spacy --dev {corpus}/dev.spacy "
               f"--test-dir {corpus}/test --task {task} --layers ${{vars.{v}sweep_layers}} "
               f"--seeds ${{vars.{v}sweep_seeds}} --auto --output {out}")
@@ -153,9 +154,7 @@ def sweep_command(task: str, demo: bool) -> Dict:
         script += " --num-cpus 2 --cpus-per-trial 1"
     else:
         script += " --gpu-id ${vars.gpu_id} --gpus-per-trial ${vars.sweep_gpus_per_trial}"
-    script += f" -- --encoder.name {encoder} --training.max_epochs {epochs}"
-    if demo:
-        script += " --training.optimizer.learn_rate ${vars.demo_learn_rate} --training.eval_frequency 50"
+    script += f" -- {training_overrides(task, demo)}"
     return {"name": f"{p}sweep-{task}",
             "help": f"Layer sweep of {task}: the baseline, DLFA with each layer k and with layer auto, for each seed, as Ray tasks "
                     "(finished trials are skipped, so a rerun resumes).",

@@ -129,13 +129,13 @@ def _check_same_languages(group: Sequence[Metrics]) -> None:
         )
 
 
-def _check_same_metric(group: Sequence[Metrics]) -> None:
-    """Raise ValueError unless one task's files report the same headline metric."""
+def check_same_metric(group: Sequence[Metrics], where: str = "path", what: str = "Metrics files") -> None:
+    """Raise ValueError naming each file's `where` unless one task's `what` report the same headline metric."""
     metrics = {m.get("metric") for m in group}
     if len(metrics) > 1:
         raise ValueError(
-            f"Metrics files of task {group[0]['task']!r} have different headline metrics: "
-            + ", ".join(f"{m['path']} {m.get('metric')!r}" for m in group)
+            f"{what} of task {group[0]['task']!r} have different headline metrics: "
+            + ", ".join(f"{m[where]} {m.get('metric')!r}" for m in group)
         )
 
 
@@ -156,7 +156,7 @@ def load_all(paths: Sequence[Union[str, Path]]) -> List[Metrics]:
     for task in TASKS:
         group = [m for m in loaded if m["task"] == task]
         if group:
-            _check_same_metric(group)
+            check_same_metric(group)
             _check_same_languages(group)
     return loaded
 

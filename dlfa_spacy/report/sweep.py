@@ -26,7 +26,7 @@ from ..evaluate import DEV_KEY
 from ..metrics.bootstrap import N_ROUNDS, SEED, BootstrapResult, as_array, per_language_bootstrap, score
 from ..tasks import TASKS
 from .layer_weights import layer_weights_section
-from .metrics_files import Metrics, lacking_languages, layer_weights_by_task, load_metrics
+from .metrics_files import Metrics, check_same_metric, lacking_languages, layer_weights_by_task, load_metrics
 from .plots import _figure
 from .tables import MISSING, _table, pct, pct_diff, variant_key
 
@@ -115,12 +115,7 @@ def _check_comparable(task: str, trials: Sequence[Metrics]) -> None:
             f"Trials of task {task!r} cover different languages, so they do not compare: "
             + "; ".join(f"{folder} lacks: {', '.join(langs)}" for folder, langs in lacking)
         )
-    metrics = {t.get("metric") for t in trials}
-    if len(metrics) > 1:
-        raise ValueError(
-            f"Trials of task {task!r} have different headline metrics: "
-            + ", ".join(f"{t['folder']} {t.get('metric')!r}" for t in trials)
-        )
+    check_same_metric(trials, "folder", "Trials")
 
 
 def load_trials(sweep_dirs: Sequence[Union[str, Path]]) -> List[Metrics]:
