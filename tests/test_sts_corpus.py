@@ -18,7 +18,8 @@ import spacy
 from conftest import shared_data_dir
 from spacy.tokens import Doc, DocBin
 
-from dlfa_spacy.corpora import LANG_KEY, ConversionSummary, ReadStats, blank_nlp, convert_file, read_sts, sts_file_lang
+from dlfa_spacy.corpora import (LANG_KEY, ConversionSummary, ReadStats, blank_nlp, convert_file, convert_files, read_sts,
+                                 sts_file_lang)
 from dlfa_spacy.pairs import PAIR_SEPARATOR, find_separator, split_pair
 from dlfa_spacy.similarity import STS_SCORE, register_extension
 
@@ -437,7 +438,41 @@ def test_track_without_gold_file(tmp_path: Path) -> None:
     gold = tmp_path / "STS.gs.track2.ar-en.txt"
     gold.unlink()
     message = conversion_error(path, tmp_path, FileNotFoundError)
-    assert message == f"{gold}: no such file; expected the gold scores of {path} there"
+    sibling = tmp_path.parent / "STS2017.gs" / gold.name
+    assert message == f"{gold}: no such file; expected the gold scores of {path} there ({gold}, {sibling})"
+
+
+def test_track_gold_in_the_sibling_gold_folder(tmp_path: Path) -> None:
+    """The published zips unzip side by side: STS2017.eval.v1.1/STS.input.* and STS2017.gs/STS.gs.*."""
+    inputs, golds = tmp_path / "STS2017.eval.v1.1", tmp_path / "STS2017.gs"
+    inputs.mkdir()
+    path = write_track(inputs, "track3.es-es")
+    golds.mkdir()
+    (inputs / "STS.gs.track3.es-es.txt").rename(golds / "STS.gs.track3.es-es.txt")
+    summary, docs = convert(path, tmp_path, progress=False)
+    assert summary.docs == len(TRACKS["track3.es-es"][0])
+    assert [d._.sts_score for d in docs] == [float(s) for s in TRACKS["track3.es-es"][1]]
+
+
+def test_track_gold_under_a_gold_dir_and_ambiguous_gold(tmp_path: Path) -> None:
+    """convert_files(sts_gold_dirs=...) finds the gold file at any depth; two copies are an error."""
+    inputs, golds = tmp_path / "in", tmp_path / "gold.unpacked" / "STS2017.gs"
+    inputs.mkdir()
+    path = write_track(inputs, "track2.ar-en")
+    golds.mkdir(parents=True)
+    (inputs / "STS.gs.track2.ar-en.txt").rename(golds / "STS.gs.track2.ar-en.txt")
+    out = tmp_path / "out.spacy"
+    summary = convert_files("sts", [path], out, progress=False, sts_gold_dirs=[tmp_path / "gold.unpacked"])
+    assert summary.docs == len(TRACKS["track2.ar-en"][0])
+    docs = DocBin().from_disk(out).get_docs(XX.vocab)
+    assert [d._.sts_score for d in docs] == [float(s) for s in TRACKS["track2.ar-en"][1]]
+    copy = tmp_path / "gold.unpacked" / "STS.gs.track2.ar-en.txt"
+    copy.write_bytes((golds / copy.name).read_bytes())
+    out.unlink()
+    with pytest.raises(ValueError) as err:
+        convert_files("sts", [path], out, progress=False, sts_gold_dirs=[tmp_path / "gold.unpacked"])
+    assert str(err.value) == (f"{path}: found 2 gold files {copy}, {golds / copy.name}; expected one")
+    assert not out.exists()
 
 
 def test_two_fields_outside_a_track_file(tmp_path: Path) -> None:

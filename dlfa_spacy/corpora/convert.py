@@ -3,7 +3,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from spacy.tokens import Doc
 
@@ -129,16 +129,22 @@ def convert_files(
     limit: Optional[int] = None,
     progress: bool = True,
     ud_tokens: str = "words",
+    sts_gold_dirs: Sequence[Union[str, Path]] = (),
 ) -> ConversionSummary:
     """Convert benchmark files of format `fmt` into one .spacy DocBin and summarise it.
 
     ud_tokens: how the `ud` format reads CoNLL-U, one of UD_TOKENS ("words": syntactic
     words; "fused": XTREME's tokens, filter and cleaning); other formats ignore it.
+    sts_gold_dirs: for `sts`, more folders to find an STS 2017 track's STS.gs file in.
     """
     if fmt not in READERS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     check_ud_tokens(ud_tokens)
-    options = {"tokens": ud_tokens} if fmt == "ud" else {}
+    options: Dict[str, Any] = {}
+    if fmt == "ud":
+        options["tokens"] = ud_tokens
+    elif fmt == "sts":
+        options["gold_dirs"] = [Path(d) for d in sts_gold_dirs]
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be a positive number of docs, not {limit}")
     paths, output_path = [Path(p) for p in input_paths], Path(output_path)

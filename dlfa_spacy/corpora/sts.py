@@ -9,7 +9,8 @@ from the first non-blank line, which no two variants share:
   quotes (a record may not span lines, which that data never needs);
 * 2 tab-separated fields: an STS 2017 track input (SemEval-2017 task 1,
   `STS.input.track{N}.{l1}-{l2}.txt`), `sentence1<TAB>sentence2`; its scores are in
-  `STS.gs.track{N}.{l1}-{l2}.txt` beside it, one per line, line for line;
+  `STS.gs.track{N}.{l1}-{l2}.txt`, one per line, line for line: beside it, or in the
+  sibling `STS2017.gs` folder (where the two published zips unzip side by side);
 * 3 fields: STS2017-extended (sentence-transformers, `STS.{l1}-{l2}.txt`),
   `sentence1<TAB>sentence2<TAB>score`;
 * 7 or more fields: the original English STS Benchmark (`sts-{train,dev,test}.csv`),
@@ -30,7 +31,7 @@ import re
 import warnings
 from itertools import chain
 from pathlib import Path
-from typing import Iterable, Iterator, List, Optional, Tuple
+from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -114,7 +115,20 @@ def _benchmark_rows(path: Path, lines: Iterable[Line]) -> Iterator[ScoreRow]:
         yield fields[5], fields[6], parse_score(path, lineno, fields[4])
 
 
-def _gold_path(path: Path) -> Path:
+# The folder of the published gold zip (sts2017.gs.zip); unzipped beside the input zip's
+# STS2017.eval.v1.1 folder, it is the input folder's sibling.
+GOLD_FOLDER = "STS2017.gs"
+
+
+def _gold_candidates(path: Path, name: str, gold_dirs: Sequence[Path]) -> List[Path]:
+    """Where the gold file `name` of `path` may be: beside it, the sibling gold folder, or under gold_dirs."""
+    places = [path.with_name(name), path.parent.parent / GOLD_FOLDER / name]
+    for folder in gold_dirs:
+        places += sorted(Path(folder).rglob(name))
+    return list(dict.fromkeys(places))
+
+
+def _gold_path(path: Path, gold_dirs: Sequence[Path] = ()) -> Path:
     """The STS.gs file that holds the scores of an STS.input file."""
     if not path.name.startswith(_INPUT_PREFIX):
         raise ValueError(
@@ -122,10 +136,15 @@ def _gold_path(path: Path) -> Path:
             f"expected an STS 2017 track input {_INPUT_PREFIX}track{{N}}.{{l1}}-{{l2}}.txt with its "
             f"scores in {_GOLD_PREFIX}track{{N}}.{{l1}}-{{l2}}.txt beside it, or a score in a third field"
         )
-    gold = path.with_name(_GOLD_PREFIX + path.name[len(_INPUT_PREFIX):])
-    if not gold.is_file():
-        raise FileNotFoundError(f"{gold}: no such file; expected the gold scores of {path} there")
-    return gold
+    name = _GOLD_PREFIX + path.name[len(_INPUT_PREFIX):]
+    places = _gold_candidates(path, name, gold_dirs)
+    found = [p for p in places if p.is_file()]
+    if not found:
+        where = ", ".join(str(p) for p in places[:2]) + "".join(f", or under {d}" for d in gold_dirs)
+        raise FileNotFoundError(f"{places[0]}: no such file; expected the gold scores of {path} there ({where})")
+    if len({p.resolve() for p in found}) > 1:
+        raise ValueError(f"{path}: found {len(found)} gold files {', '.join(str(p) for p in found)}; expected one")
+    return found[0]
 
 
 def _without_trailing_blanks(lines: Iterable[Line]) -> List[Line]:
@@ -136,9 +155,9 @@ def _without_trailing_blanks(lines: Iterable[Line]) -> List[Line]:
     return kept
 
 
-def _track_rows(path: Path, progress: bool) -> Iterator[ScoreRow]:
+def _track_rows(path: Path, progress: bool, gold_dirs: Sequence[Path] = ()) -> Iterator[ScoreRow]:
     """Rows of an STS 2017 track input with the scores of its STS.gs file, line by line."""
-    gold = _gold_path(path)
+    gold = _gold_path(path, gold_dirs)
     # Blank lines in the middle are kept: dropping them from one file would misalign the two.
     inputs = _without_trailing_blanks(read_lines(path, progress))
     scores = _without_trailing_blanks(read_lines(gold))
@@ -177,9 +196,18 @@ def _score_docs(path: Path, rows: Iterable[ScoreRow], lang: Optional[str]) -> It
 
 
 def read_sts(
-    path: Path, lang: Optional[str] = None, *, stats: Optional[ReadStats] = None, progress: bool = False
+    path: Path,
+    lang: Optional[str] = None,
+    *,
+    stats: Optional[ReadStats] = None,
+    progress: bool = False,
+    gold_dirs: Sequence[Path] = (),
 ) -> Iterator[Doc]:
-    """Read STS pairs (stsb-multi-mt CSV, STS 2017 track or extended, STS Benchmark) as Docs with Doc._.sts_score."""
+    """Read STS pairs (stsb-multi-mt CSV, STS 2017 track or extended, STS Benchmark) as Docs with Doc._.sts_score.
+
+    gold_dirs: folders searched (at any depth) for an STS 2017 track's STS.gs file when it
+    is neither beside the input nor in the sibling STS2017.gs folder.
+    """
     path, stats = Path(path), stats if stats is not None else ReadStats()
     lines, first = first_line(path, progress)
     if first is None:
@@ -192,7 +220,7 @@ def read_sts(
     elif len(fields) == 2:
         stats.variant = "STS 2017 track sentence1<TAB>sentence2 + STS.gs scores"
         lines.close()  # the pairs are re-read with their blank lines, to stay aligned with the scores
-        rows = _track_rows(path, progress)
+        rows = _track_rows(path, progress, gold_dirs)
     elif len(fields) == 3:
         stats.variant = "STS2017-extended sentence1<TAB>sentence2<TAB>score"
         rows = _extended_rows(path, chain([first], lines))
