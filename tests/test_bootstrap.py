@@ -11,6 +11,7 @@ from dlfa_spacy.metrics.bootstrap import (
     round_differences,
     score,
 )
+from dlfa_spacy.metrics.correlation import spearman
 from dlfa_spacy.metrics.tagging import prf
 
 
@@ -23,7 +24,8 @@ def test_score_is_accuracy_or_micro_f1_of_summed_counts():
 
 
 def test_bad_per_example_data_is_refused():
-    for bad in ([], [2, 1], [[1, 2]], [[-1, 0, 0]]):
+    # [[1, 2]] is one [gold, predicted] pair: a correlation needs two.
+    for bad in ([], [2, 1], [[1, 2]], [[-1, 0, 0]], [[1.0, float("nan")], [2.0, 1.0]]):
         with pytest.raises(ValueError, match="per-example data"):
             as_array(bad)
 
@@ -113,3 +115,44 @@ def test_unpaired_data_is_refused():
         per_language_bootstrap({"de": [[1]]}, {"fr": [[1]]})
     with pytest.raises(ValueError, match="n_rounds"):
         paired_bootstrap([[1]], [[1]], n_rounds=0)
+
+
+def sts_pairs(n: int, seed: int) -> np.ndarray:
+    """[gold, predicted] STS scores with many ties (gold in half points, predictions rounded)."""
+    rng = np.random.default_rng(seed)
+    gold = rng.integers(0, 11, n) / 2.0
+    return np.c_[gold, np.round(gold / 5 + rng.normal(0, 0.4, n), 1)]
+
+
+def test_spearman_of_each_resample_equals_scipy_on_the_written_out_resample():
+    from scipy.stats import spearmanr
+
+    data = sts_pairs(60, seed=3)
+    rng = np.random.default_rng(4)
+    draws = rng.integers(0, 60, size=(20, 60))
+    weights = np.stack([np.bincount(d, minlength=60) for d in draws]).astype(float)
+    expected = [spearmanr(data[d, 0], data[d, 1]).statistic for d in draws]
+    np.testing.assert_allclose(resampled_scores(data, weights), expected, rtol=0, atol=1e-12)
+    # All examples once: the headline Spearman of evaluate (metrics.correlation).
+    assert score(data.tolist()) == pytest.approx(spearman(data[:, 0], data[:, 1]), abs=1e-12)
+
+
+def test_spearman_resample_by_hand_and_a_constant_resample():
+    data = as_array([[1.0, 10.0], [2.0, 30.0], [3.0, 20.0]])
+    # Round 0: examples 0, 1 once each -> perfectly ordered, rho 1. Round 1: example 2
+    # three times -> both sides constant, rho 0 by the correlation module's convention.
+    # Round 2: 0 twice, 2 once -> gold ranks [1.5, 1.5, 3], pred ranks [1.5, 1.5, 3]: rho 1.
+    weights = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 3.0], [2.0, 0.0, 1.0]])
+    assert resampled_scores(data, weights) == pytest.approx([1.0, 0.0, 1.0])
+    assert score(data) == pytest.approx(0.5)  # ranks [1,2,3] vs [1,3,2]
+
+
+def test_sts_bootstrap_of_a_better_variant_is_significant_and_identical_is_zero():
+    base = sts_pairs(200, seed=5)
+    better = base.copy()
+    better[:, 1] = base[:, 0] / 5 + np.random.default_rng(6).normal(0, 0.1, 200)
+    result = paired_bootstrap([base.tolist()], [better.tolist()], n_rounds=200)
+    assert result.difference == pytest.approx(spearman(better[:, 0], better[:, 1]) - spearman(base[:, 0], base[:, 1]))
+    assert result.significant and result.ci_low > 0 and result.n_examples == 200
+    same = paired_bootstrap([base.tolist()], [base.tolist()], n_rounds=50)
+    assert (same.difference, same.ci_low, same.ci_high, same.significant) == (0.0, 0.0, 0.0, False)

@@ -1,8 +1,10 @@
 """Paired bootstrap over test examples of a variant's gain over the baseline, pooled over seeds.
 
 Per-example data is what `evaluate` writes under "per_example": a 1-d list of 0/1
-correctness (accuracy: XNLI, PAWS-X) or an (n, 3) list of [n_correct, n_predicted,
-n_gold] chunk counts per doc (micro F1 of the summed counts: NER, POS).
+correctness (accuracy: XNLI, PAWS-X), an (n, 3) list of [n_correct, n_predicted,
+n_gold] chunk counts per doc (micro F1 of the summed counts: NER, POS), or an (n, 2)
+list of [gold, predicted] scores per pair (Spearman's rho: STS). Accuracy and F1 are
+sums over examples; Spearman is not, so a resample is ranked again (`resampled_spearman`).
 
 Each bootstrap round draws one resample of the example indices and applies it to every
 seed of both variants, so the difference is paired over examples; the score of a variant
@@ -19,7 +21,7 @@ SEED = 0
 # Rounds drawn at a time: bounds memory at about ROUNDS_PER_CHUNK x n floats.
 ROUNDS_PER_CHUNK = 100
 
-PerExample = Any  # a list of 0/1, or of [n_correct, n_predicted, n_gold]
+PerExample = Any  # a list of 0/1, of [n_correct, n_predicted, n_gold], or of [gold, predicted]
 
 
 @dataclass(frozen=True)
@@ -39,16 +41,59 @@ class BootstrapResult:
 
 
 def as_array(per_example: PerExample) -> np.ndarray:
-    """Per-example data as a float array: shape (n,) of 0/1 or (n, 3) of chunk counts."""
+    """Per-example data as a float array: (n,) of 0/1, (n, 3) of chunk counts or (n, 2) of scores."""
     data = np.asarray(per_example, dtype=float)
     if data.ndim == 1 and data.size and np.isin(data, (0.0, 1.0)).all():
         return data
     if data.ndim == 2 and data.shape[1] == 3 and data.shape[0] and (data >= 0).all():
         return data
+    if data.ndim == 2 and data.shape[1] == 2 and data.shape[0] >= 2 and np.isfinite(data).all():
+        return data
     raise ValueError(
-        "per-example data must be a non-empty list of 0/1 or of [n_correct, n_predicted, n_gold] "
-        f"counts; got an array of shape {data.shape}"
+        "per-example data must be a non-empty list of 0/1, of [n_correct, n_predicted, n_gold] "
+        f"counts or of at least two [gold, predicted] scores; got an array of shape {data.shape}"
     )
+
+
+def is_score_pairs(data: np.ndarray) -> bool:
+    """Whether per-example data holds [gold, predicted] score pairs (STS) rather than sums."""
+    return data.ndim == 2 and data.shape[1] == 2
+
+
+def resampled_ranks(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Average rank of each example within each resample; weights[r, i] = copies of example i in round r.
+
+    Ties, including the copies of one example, share the mean of their ranks, as in
+    scipy.stats.rankdata of the resample written out.
+    """
+    order = np.argsort(values, kind="mergesort")
+    ordered = values[order]
+    new_group = np.r_[True, ordered[1:] != ordered[:-1]]
+    group_of = np.cumsum(new_group) - 1  # the tie group of each sorted position
+    group_weight = np.add.reduceat(weights[:, order], np.flatnonzero(new_group), axis=1)
+    before = np.cumsum(group_weight, axis=1) - group_weight
+    ranks = np.empty_like(weights)
+    ranks[:, order] = (before + (group_weight + 1) / 2)[:, group_of]
+    return ranks
+
+
+def weighted_pearson(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per round, Pearson's r of x and y with each example counted weights[r, i] times; 0.0 if constant."""
+    total = weights.sum(axis=1, keepdims=True)
+    dx = x - (weights * x).sum(axis=1, keepdims=True) / total
+    dy = y - (weights * y).sum(axis=1, keepdims=True) / total
+    covariance = (weights * dx * dy).sum(axis=1)
+    denominator = np.sqrt((weights * dx * dx).sum(axis=1) * (weights * dy * dy).sum(axis=1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # The same convention as metrics.correlation: no correlation of a constant side.
+        return np.where(denominator > 0, covariance / denominator, 0.0)
+
+
+def resampled_spearman(data: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Spearman's rho of [gold, predicted] pairs in each resample (ranked within the resample)."""
+    gold = resampled_ranks(data[:, 0], weights)
+    pred = resampled_ranks(data[:, 1], weights)
+    return weighted_pearson(gold, pred, weights)
 
 
 def _f1(sums: np.ndarray) -> np.ndarray:
@@ -68,9 +113,9 @@ def _score_sums(sums: np.ndarray, n: int) -> np.ndarray:
 
 
 def score(per_example: PerExample) -> float:
-    """The headline score of per-example data: accuracy, or micro F1 of the summed counts."""
+    """The headline score of per-example data: accuracy, micro F1 of the summed counts, or Spearman."""
     data = as_array(per_example)
-    return float(_score_sums(data.sum(axis=0)[None], len(data))[0])
+    return float(resampled_scores(data, np.ones((1, len(data))))[0])
 
 
 def _check_paired(baseline: Sequence[np.ndarray], variant: Sequence[np.ndarray]) -> int:
@@ -88,6 +133,8 @@ def _check_paired(baseline: Sequence[np.ndarray], variant: Sequence[np.ndarray])
 
 def resampled_scores(data: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Score of each resample; weights[r, i] = how often example i is drawn in round r."""
+    if is_score_pairs(data):
+        return resampled_spearman(data, weights)
     return _score_sums(weights @ data, data.shape[0])
 
 
