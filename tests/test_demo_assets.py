@@ -4,6 +4,8 @@ The files are parsed here with plain Python, independently of the project's
 converters, and the expected sizes are written out literally: they are the
 numbers assets/demo/generate.py is designed to produce.
 """
+import csv
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -36,7 +38,13 @@ UD_FILES = {"en_demo-ud-train.conllu": 300, "en_demo-ud-dev.conllu": 60,
             "zh_demo-ud-test.conllu": 80}
 PAWS_FILES = {"en/train.tsv": 300, "en/dev_2k.tsv": 60, "en/test_2k.tsv": 80,
               "de/test_2k.tsv": 80, "es/test_2k.tsv": 80, "ru/test_2k.tsv": 80}
-VOCAB_LINES = 3857
+STSB_FILES = {"en-train": 300, "en-dev": 60, "en-test": 80, "de-test": 80, "es-test": 80,
+              "ru-test": 80}
+STS_TRACK_INPUT = "sts2017/STS2017.eval.v1.1/STS.input.track4a.es-en.txt"
+STS_TRACK_GOLD = "sts2017/STS2017.gs/STS.gs.track4a.es-en.txt"
+STS_EXTENDED = "sts2017/STS2017-extended/STS.en-de.txt"
+STS_CROSS = 60
+VOCAB_LINES = 5457
 
 
 def read_text(rel):
@@ -65,7 +73,9 @@ def test_generator_reproduces_committed_files(tmp_path):
                    check=True, capture_output=True)
     generated = data_files(tmp_path)
     assert generated == data_files(DEMO)
-    assert len(generated) == 24
+    assert len(generated) == 33
+    assert [f for f in generated if f.startswith(("stsb/", "sts2017/"))] == sorted(
+        [f"stsb/stsb-{name}.csv" for name in STSB_FILES] + [STS_TRACK_INPUT, STS_TRACK_GOLD, STS_EXTENDED])
     for rel in generated:
         assert (tmp_path / rel).read_bytes() == (DEMO / rel).read_bytes(), rel
 
@@ -289,6 +299,65 @@ def test_pawsx_test_sets_are_parallel():
     assert ids["en"] == ids["de"] == ids["es"] == ids["ru"]
 
 
+# --- STS: stsb-multi-mt CSV, STS 2017 track input + gold, STS2017-extended ---
+
+def read_stsb(name):
+    """Rows (sentence1, sentence2, score text) of stsb/stsb-{name}.csv."""
+    rows = list(csv.reader(read_text(f"stsb/stsb-{name}.csv").splitlines(), dialect="excel",
+                           strict=True))
+    assert all(len(r) == 3 for r in rows)
+    return rows
+
+
+def check_scores(scores, pattern):
+    """Every score is a number from 0 to 5 written as `pattern`; they spread over 0-5."""
+    assert all(re.fullmatch(pattern, s) for s in scores), scores
+    values = [float(s) for s in scores]
+    assert all(0 <= v <= 5 for v in values)
+    # Roughly uniform: each unit interval holds 10-35% of the pairs; many distinct values.
+    buckets = Counter(min(int(v), 4) for v in values)
+    assert all(0.10 * len(values) <= buckets[b] <= 0.35 * len(values) for b in range(5)), buckets
+    assert len(set(values)) >= 30
+    assert max(Counter(values).values()) <= 0.1 * len(values)
+
+
+@pytest.mark.parametrize("name,count", sorted(STSB_FILES.items()))
+def test_stsb_file(name, count):
+    rows = read_stsb(name)
+    assert len(rows) == count
+    check_scores([r[2] for r in rows], r"[0-5]\.\d")
+    assert all(r[0] and r[1] and r[0] != r[1] for r in rows)
+    # Some sentences hold a comma, so their fields are quoted; others are not.
+    lines = read_text(f"stsb/stsb-{name}.csv").splitlines()
+    assert any(line.startswith('"') for line in lines)
+    assert any('"' not in line for line in lines)
+    assert any("," in r[0] for r in rows) and "\t" not in read_text(f"stsb/stsb-{name}.csv")
+    if name.startswith("ru"):
+        assert has_cyrillic(rows[0][0])
+
+
+def test_stsb_test_sets_are_parallel():
+    scores = {lang: [r[2] for r in read_stsb(f"{lang}-test")] for lang in ("en", "de", "es", "ru")}
+    assert scores["en"] == scores["de"] == scores["es"] == scores["ru"]
+    assert len({r[0] for lang in scores for r in read_stsb(f"{lang}-test")[:1]}) == 4
+
+
+def test_sts2017_track():
+    inputs = read_text(STS_TRACK_INPUT).splitlines()
+    gold = read_text(STS_TRACK_GOLD).splitlines()
+    assert len(inputs) == len(gold) == STS_CROSS
+    assert all(len(line.split("\t")) == 2 and all(line.split("\t")) for line in inputs)
+    check_scores(gold, r"[0-5]\.\d\d")
+    assert any("," in line for line in inputs)
+
+
+def test_sts2017_extended():
+    rows = [line.split("\t") for line in read_text(STS_EXTENDED).splitlines()]
+    assert len(rows) == STS_CROSS
+    assert all(len(r) == 3 and r[0] and r[1] for r in rows)
+    check_scores([r[2] for r in rows], r"[0-5]\.\d")
+
+
 # --- vocabulary text ---------------------------------------------------------
 
 def test_vocab_corpus_holds_every_sentence():
@@ -311,4 +380,8 @@ def test_vocab_corpus_holds_every_sentence():
     for name in PAWS_FILES:
         for r in read_tsv(f"pawsx/{name}", ["id", "sentence1", "sentence2", "label"]):
             expected.update([r["sentence1"], r["sentence2"]])
+    for name in STSB_FILES:
+        expected.update(s for r in read_stsb(name) for s in r[:2])
+    for rel in (STS_TRACK_INPUT, STS_EXTENDED):
+        expected.update(s for line in read_text(rel).splitlines() for s in line.split("\t")[:2])
     assert corpus == expected

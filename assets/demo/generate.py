@@ -10,13 +10,14 @@ script again reproduces the committed files byte for byte:
 
 Nothing is copied from a real data set; only the file *formats* mirror the
 public releases (WikiANN/PAN-X, Universal Dependencies CoNLL-U, MultiNLI 1.0,
-XNLI 1.0 and PAWS-X), so that the project's converters can read them. The
-"facts" in the sentences (who works where, which city lies where) are random.
-See README.md next to this file for the layout and the learnable cues.
+XNLI 1.0, PAWS-X, stsb-multi-mt CSV and STS 2017), so that the project's
+converters can read them. The "facts" in the sentences (who works where, which
+city lies where) are random. See README.md next to this file for the layout and
+the learnable cues.
 
 This file holds the seed, the sizes and the driver; the code that builds the
-sentences of each task is in generator/ (ner.py, pos.py, nli.py, paws.py), next
-to the word lists it reads.
+sentences of each task is in generator/ (ner.py, pos.py, nli.py, paws.py,
+sts.py), next to the word lists it reads.
 """
 import argparse
 import random
@@ -28,20 +29,24 @@ from generator.ner import ner_file, ner_sentence_text, realize_ner, sample_ner_f
 from generator.nli import mnli_train_file, xnli_file
 from generator.paws import paws_file, paws_frames
 from generator.pos import conllu_sentence, realize_pos, sample_pos_frame
+from generator.sts import sts2017_extended_file, sts2017_track_files, sts_frames, stsb_file
 
 SEED = 20240601
 
 # Sizes (the tests in tests/test_demo_assets.py assert these exact numbers).
 N_TRAIN = 300  # English training sentences / pairs per task
 N_DEV = 60  # English dev sentences / pairs per task
-N_TEST = 80  # test sentences / pairs per language (NER, POS, PAWS-X)
+N_TEST = 80  # test sentences / pairs per language (NER, POS, PAWS-X, STS)
 NLI_TRAIN_PROMPTS = 100  # x 3 hypotheses = 300 labelled MultiNLI rows
 NLI_TRAIN_AMBIGUOUS = 2  # x 3 extra MultiNLI rows with gold_label "-"
 NLI_DEV_PROMPTS = 20  # x 3 = 60 XNLI dev rows per language
 NLI_TEST_PROMPTS = 30  # x 3 = 90 XNLI test rows per language
+STS_CROSS = 60  # pairs per cross-lingual STS 2017 file
 
 TAG_LANGS = ["en", "de", "es", "ru", "zh"]  # NER and POS test languages
-PAIR_LANGS = ["en", "de", "es", "ru"]  # XNLI and PAWS-X languages
+PAIR_LANGS = ["en", "de", "es", "ru"]  # XNLI, PAWS-X and stsb languages
+# Cross-lingual STS 2017 files: (language of sentence1, of sentence2, track name or "extended").
+STS_PAIRS = [("es", "en", "track4a"), ("en", "de", "extended")]
 
 
 def rng_for(*parts):
@@ -96,6 +101,27 @@ def generate():
             content, sents = paws_file(lang, ids, frames)
             files[f"pawsx/{lang}/{name}"] = content
             corpus += sents
+
+    # STS
+    for split, n, langs in (("train", N_TRAIN, ["en"]), ("dev", N_DEV, ["en"]),
+                            ("test", N_TEST, PAIR_LANGS)):
+        frames = sts_frames(rng_for("sts", split), n)
+        for lang in langs:
+            content, sents = stsb_file(lang, frames)
+            files[f"stsb/stsb-{lang}-{split}.csv"] = content
+            corpus += sents
+    for lang1, lang2, track in STS_PAIRS:
+        pair = f"{lang1}-{lang2}"
+        # The two sentences of a pair name the same city or organisation (sts.json).
+        frames = sts_frames(rng_for("sts", pair), STS_CROSS, shared=True)
+        if track == "extended":
+            content, sents = sts2017_extended_file(lang1, lang2, frames)
+            files[f"sts2017/STS2017-extended/STS.{pair}.txt"] = content
+        else:  # the input and gold zips of SemEval-2017 unzip side by side
+            inputs, gold, sents = sts2017_track_files(lang1, lang2, frames)
+            files[f"sts2017/STS2017.eval.v1.1/STS.input.{track}.{pair}.txt"] = inputs
+            files[f"sts2017/STS2017.gs/STS.gs.{track}.{pair}.txt"] = gold
+        corpus += sents
 
     # Text for a tiny WordPiece vocabulary: every sentence once, in order of first use.
     seen, lines = set(), []
