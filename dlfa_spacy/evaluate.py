@@ -15,6 +15,11 @@ Metrics per task (`score` is the headline number of each language; see `tasks.py
 * xnli / pawsx -- exclusive text classification with `textcat`: accuracy, macro F1,
            and calibration of `doc.cats` (ECE with 15 equal-width bins, NLL, Brier),
            plus per-bin reliability data for reliability diagrams. score = accuracy.
+* sts    -- `similarity_regressor` scores in `doc._.sts_score` against the gold ones:
+           Spearman's rho (ties share their mean rank) and Pearson's r. score = spearman.
+           Test files named `{l1}-{l2}.spacy` (STS 2017's pair sets, cross-lingual when
+           l1 != l2) are scored under "pairs", apart from the languages and their
+           averages; "average_cross_lingual" is the mean over the cross-lingual ones.
 
 Predicted docs are built from the gold docs' words and spaces, never by tokenizing the
 text again, so gold and predicted tokens align one to one. The metrics themselves are
@@ -51,6 +56,7 @@ from .metrics import (
     bio_tags,
     check_aligned,
     classification_scores,
+    correlation_scores,
     gold_category,
     ner_doc_counts,
     ner_scores,
@@ -61,7 +67,9 @@ from .metrics import (
 from .layers.layer_choice import AUTO
 from .mix_weights import layer_weights
 from .segments import SEGMENTS_KEY, merge_segments, split_doc
-from .tasks import TASKS, get_task
+from .similarity import STS_SCORE
+from .similarity_regressor import MAX_SCORE
+from .tasks import TASKS, get_task, is_cross_lingual, is_pair_set
 
 
 def fusion_layer(config: Mapping[str, Any], component: Optional[str] = None) -> Union[int, str, None]:
@@ -132,14 +140,30 @@ def _gold_labels(task: str, docs: Iterable[Doc]) -> Set[str]:
         return {ent.label_ for doc in docs for ent in doc.ents}
     if task == "pos":
         return {t.pos_ for doc in docs for t in doc if t.pos_}
+    if get_task(task).is_regression:
+        return set()
     return {label for doc in docs for label in doc.cats}
+
+
+def gold_similarity(doc: Doc, lang: str, index: int) -> float:
+    """A gold doc's Doc._.sts_score; ValueError naming the test set and doc unless it is a number in 0..5."""
+    value = getattr(doc._, STS_SCORE, None) if doc.has_extension(STS_SCORE) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_SCORE:
+        raise ValueError(
+            f"{lang}: gold doc {index + 1} ({doc.text[:60]!r}) has doc._.{STS_SCORE} = {value!r}; expected a "
+            f"number in 0..{MAX_SCORE:g} (convert STS data with `dlfa-spacy convert sts`)"
+        )
+    return float(value)
 
 
 def _check_labels(task: str, component: str, model_labels: Sequence[str], lang: str, docs: List[Doc]) -> None:
     """Raise ValueError when gold labels do not fit the model's component labels."""
     gold = _gold_labels(task, docs)
     model = set(model_labels)
-    if get_task(task).is_classification:
+    if get_task(task).is_regression:
+        for i, doc in enumerate(docs):
+            gold_similarity(doc, lang, i)
+    elif get_task(task).is_classification:
         if gold != model:
             raise ValueError(
                 f"{lang}: gold categories {sorted(gold)} differ from the labels of "
@@ -193,7 +217,7 @@ def predict(
         Doc(nlp.vocab, words=[t.text for t in g], spaces=[bool(t.whitespace_) for t in g])
         for g in gold_docs
     ]
-    encoder = None if task is None or get_task(task).is_classification else transformer_tokenizer(nlp)
+    encoder = None if task is None or not get_task(task).is_token_task else transformer_tokenizer(nlp)
     # Without an encoder there is no wordpiece limit: each doc is its own single segment.
     segments = (
         [split_doc(d, *encoder) or [d] for d in inputs] if encoder is not None else [[d] for d in inputs]
@@ -215,6 +239,29 @@ DEV_KEY = "dev"
 LAYER_WEIGHTS_KEY = "layer_weights"
 
 
+# The metrics key of the sentence-pair test sets "l1-l2" (STS 2017), outside the averages.
+PAIRS_KEY = "pairs"
+
+
+def _pair_set_names(task: str, gold: Mapping[str, Any], data_dir: Union[str, Path]) -> Set[str]:
+    """The test sets of `gold` that are pair sets "l1-l2"; ValueError if no language is left."""
+    if not get_task(task).pair_sets:
+        return set()  # only a task with pair sets reads "l1-l2" file names so
+    names = {name for name in gold if is_pair_set(name)}
+    if not set(gold) - names - {DEV_KEY}:
+        raise ValueError(
+            f"Data folder {str(data_dir)!r} holds only pair sets ({', '.join(sorted(names))}); expected at "
+            "least one {lang}.spacy as well, whose scores make the averages"
+        )
+    return names
+
+
+def average_cross_lingual(pairs: Mapping[str, Mapping[str, Any]]) -> Optional[float]:
+    """Mean score over the cross-lingual pair sets (l1 != l2), or None without any."""
+    scores = [v["score"] for name, v in pairs.items() if is_cross_lingual(name)]
+    return float(sum(scores) / len(scores)) if scores else None
+
+
 def score_language(
     task: str, gold_docs: Sequence[Doc], pred_docs: Sequence[Doc], labels: Sequence[str]
 ) -> Dict[str, Any]:
@@ -222,9 +269,16 @@ def score_language(
 
     per_example, in test-file order: xnli / pawsx 0/1 correctness per example; ner / pos
     [n_correct, n_predicted, n_gold] chunks per doc (the headline F1 is the micro F1 of
-    the summed counts). Enough to rescore a resample of the examples (the bootstrap).
+    the summed counts); sts [gold, predicted] scores per pair. Enough to rescore a
+    resample of the examples (the bootstrap).
     """
-    if task == "ner":
+    if get_task(task).is_regression:
+        check_aligned(gold_docs, pred_docs)
+        gold = [gold_similarity(d, "test set", i) for i, d in enumerate(gold_docs)]
+        pred = [float(getattr(d._, STS_SCORE)) for d in pred_docs]
+        result = correlation_scores(gold, pred)
+        per_example = [[g, p] for g, p in zip(gold, pred)]
+    elif task == "ner":
         result = ner_scores(gold_docs, pred_docs)
         per_example = ner_doc_counts([bio_tags(d) for d in gold_docs], [bio_tags(d) for d in pred_docs])
     elif task == "pos":
@@ -280,6 +334,7 @@ def evaluate_pipeline(
         gold[DEV_KEY] = _read_docs(Path(dev), nlp)
     for lang, docs in gold.items():
         _check_labels(task, component, labels, lang, docs)
+    pair_names = _pair_set_names(spec.name, gold, data_dir)
 
     from tqdm import tqdm
 
@@ -290,10 +345,11 @@ def evaluate_pipeline(
             progress.set_description(f"{task} {lang}")
             preds = predict(nlp, docs, progress, batch_size, task=task)
             languages[lang] = score_language(task, docs, preds, labels)
-            if not spec.is_classification:
+            if spec.is_token_task:
                 # Sentences longer than the encoder takes ran as several XTREME segments.
                 languages[lang]["n_segmented"] = n_segmented(preds)
     dev_scores = languages.pop(DEV_KEY, None)
+    pairs = {name: languages.pop(name) for name in list(languages) if name in pair_names}
     average, average_without_en = average_scores(languages)
     layer = fusion_layer(nlp.config, component)
     metrics = {
@@ -312,7 +368,11 @@ def evaluate_pipeline(
         "average_without_en": average_without_en,
         "smoke": smoke,
     }
-    if not spec.is_classification:
+    if pairs:
+        metrics[PAIRS_KEY] = pairs
+        metrics["pair_set"] = sorted(pairs)
+        metrics["average_cross_lingual"] = average_cross_lingual(pairs)
+    if spec.is_token_task:
         metrics["n_segmented"] = sum(scores["n_segmented"] for scores in languages.values())
     weights = layer_weights(nlp).get(component)
     if weights is not None:

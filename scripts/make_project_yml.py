@@ -24,9 +24,13 @@ SOURCES = {
     "pos": "assets/ud/ud-treebanks-v2.5.tgz",
     "xnli": "assets/xnli/XNLI-MT-1.0.zip assets/xnli/XNLI-1.0.zip",
     "pawsx": "assets/pawsx/x-final.tar.gz",
+    "sts": "assets/stsb assets/sts2017/sts2017.eval.v1.1.zip assets/sts2017/sts2017.gs.zip "
+           "assets/sts2017/STS2017-extended.zip",
 }
-DEMO_LAYER = {"ner": 2, "pos": 3, "xnli": 3, "pawsx": 2}
-DEMO_LANGS = {"ner": "en,de,es,ru,zh", "pos": "en,de,es,ru,zh", "xnli": "en,de,es,ru", "pawsx": "en,de,es,ru"}
+# STS has no paper layer: the demo, as the full run, learns the mix ("auto").
+DEMO_LAYER = {"ner": 2, "pos": 3, "xnli": 3, "pawsx": 2, "sts": "auto"}
+DEMO_LANGS = {"ner": "en,de,es,ru,zh", "pos": "en,de,es,ru,zh", "xnli": "en,de,es,ru", "pawsx": "en,de,es,ru",
+              "sts": "en,de,es,ru,es-en,en-de"}
 
 # Sizes and SHA-256 sums as the Hugging Face dataset loaders record them (datasets'
 # dataset_infos.json); `spacy project assets` checks MD5 only, and no MD5 is published,
@@ -61,12 +65,65 @@ ASSETS = [
 ]
 
 
+# stsb-multi-mt at a fixed commit, so that the MD5 sums (of the files in that commit)
+# stay true; rows per file: train 5,749, dev 1,500, test 1,379.
+STSB_COMMIT = "30de0dec4ee199b7f42351d3f1a0b19592955385"
+STSB_FILES = {  # file: (bytes, MD5)
+    "stsb-en-train.csv": (708863, "21b3565f0d2d44475464fda8dc4b593e"),
+    "stsb-en-dev.csv": (204675, "479c8c6b47814847bab462bf75decfe3"),
+    "stsb-de-test.csv": (188602, "8acfb2cca282d68592c5db8d1b2ca158"),
+    "stsb-en-test.csv": (158891, "c294b5cf44d2eedb739052f65cbddd99"),
+    "stsb-es-test.csv": (189142, "8bb74502891c664ba8bc57b90349ff65"),
+    "stsb-fr-test.csv": (195020, "9cfc4f27615d61cadcda8694f64981f1"),
+    "stsb-it-test.csv": (186156, "bcc0390ad009468cf3632b9bc7d45382"),
+    "stsb-ja-test.csv": (210014, "5f29da39a6df09901fc0ff0274650d7c"),
+    "stsb-nl-test.csv": (177327, "7c664b108b2d794f29192c16c372f15b"),
+    "stsb-pl-test.csv": (176382, "04469d4a06f400f6f996dba8deb09f4a"),
+    "stsb-pt-test.csv": (183762, "baa32a1926c4d7e54b05f79ce407f719"),
+    "stsb-ru-test.csv": (295513, "8e8f486fe257c055c0469dcdd5dd263e"),
+    "stsb-zh-test.csv": (148541, "56eabd253513416957d1f466321c5cee"),
+}
+# No size or checksum is published for these three, and this machine cannot reach them,
+# so their descriptions give what is known: the files inside and their pairs.
+STS2017_URL = "http://alt.qcri.org/semeval2017/task1/data/uploads/"
+ASSETS += [
+    {"dest": f"assets/stsb/{name}",
+     "url": f"https://raw.githubusercontent.com/PhilipMay/stsb-multi-mt/{STSB_COMMIT}/data/{name}",
+     "checksum": md5,
+     "description": f"stsb-multi-mt (STS Benchmark, English and DeepL translations), {name}: {size:,} bytes. "
+                    "Licence: the STS Benchmark's (scores CC BY-SA 4.0, each text source its own), see README."}
+    for name, (size, md5) in STSB_FILES.items()
+]
+ASSETS += [
+    {"dest": "assets/sts2017/sts2017.eval.v1.1.zip", "url": STS2017_URL + "sts2017.eval.v1.1.zip",
+     "description": "SemEval-2017 task 1 test inputs (STS2017.eval.v1.1/STS.input.track{N}.{l1}-{l2}.txt; 250 pairs "
+                    "per track: ar-ar, ar-en, es-es, es-en (4a and 4b), en-en, tr-en). A small zip (text only); "
+                    "its byte size is not published."},
+    {"dest": "assets/sts2017/sts2017.gs.zip", "url": STS2017_URL + "sts2017.gs.zip",
+     "description": "SemEval-2017 task 1 gold scores (STS2017.gs/STS.gs.track{N}.{l1}-{l2}.txt, one score per "
+                    "pair); a small zip, byte size not published."},
+    {"dest": "assets/sts2017/STS2017-extended.zip",
+     "url": "https://public.ukp.informatik.tu-darmstadt.de/reimers/sentence-transformers/datasets/STS2017-extended.zip",
+     "description": "sentence-transformers' STS2017-extended (STS.{l1}-{l2}.txt, sentence1<TAB>sentence2<TAB>score): "
+                    "adds the cross-lingual en-de, fr-en, it-en and nl-en; byte size not published."},
+]
+
+
+def source_files(task: str) -> List[str]:
+    """The asset files a task's sources are: each source, or for a folder (assets/stsb) its files."""
+    files = []
+    for source in SOURCES[task].split():
+        inside = [a["dest"] for a in ASSETS if a["dest"].startswith(source + "/")]
+        files += inside or [source]
+    return files
+
+
 def variables() -> Dict:
     out: Dict = {"gpu_id": -1, "transformer": "bert-base-multilingual-cased", "version": "0.1.0"}
     for task in TASKS:
         spec = TASK_TABLE[task]
-        out[f"{task}_layer"], out[f"{task}_epochs"] = spec.paper_layer, spec.epochs
-        out[f"{task}_langs"] = ",".join(spec.languages)
+        out[f"{task}_layer"], out[f"{task}_epochs"] = spec.default_layer, spec.epochs
+        out[f"{task}_langs"] = ",".join(spec.languages + spec.pair_sets)
     # The paper's sweep: every lower layer of a 12-layer encoder; seeds as the sweep issue.
     out.update({"sweep_layers": "1-11", "sweep_seeds": "0,1,2", "sweep_gpus_per_trial": 1})
     out.update({"demo_transformer": "demo/encoder", "demo_epochs": 15, "demo_learn_rate": 0.001,
@@ -113,10 +170,12 @@ def chain(task: str, demo: bool) -> List[Dict]:
         {"name": f"{p}convert-{task}",
          "help": f"Convert the {task} data: English train/dev and a test set per language.",
          "script": [prepare],
-         "deps": ["assets/demo"] if demo else source.split(),
+         "deps": ["assets/demo"] if demo else source_files(task),
          "outputs": [f"{corpus}/train.spacy", f"{corpus}/dev.spacy", f"{corpus}/test"]},
         {"name": f"{p}train-{task}",
-         "help": f"Train {comp} on English with DLFA (fusion of the last layer and layer ${{vars.{v}{task}_layer}}).",
+         "help": f"Train {comp} on English with DLFA (fusion of the last layer and layer ${{vars.{v}{task}_layer}}"
+                 + ("; auto: a learned mix of the lower layers, as the paper has no layer for this task)."
+                    if TASK_TABLE[task].paper_layer is None else ")."),
          "script": [f"{train} --output {training}/dlfa {layer} ${{vars.{v}{task}_layer}}"],
          "deps": train_deps, "outputs": [f"{training}/dlfa/model-best"]},
         {"name": f"{p}train-{task}-baseline",
@@ -184,7 +243,8 @@ def report(demo: bool) -> Dict:
 
 def project() -> Dict:
     commands: List[Dict] = [
-        {"name": "download", "help": "Download the public data sets (about 1.1 GB: PAN-X, UD 2.5, XNLI-MT, XNLI, PAWS-X).",
+        {"name": "download", "help": "Download the public data sets (about 1.1 GB: PAN-X, UD 2.5, XNLI-MT, XNLI, PAWS-X, "
+                                     "stsb-multi-mt, STS 2017).",
          "script": ["python -m spacy project assets ."]},
         {"name": "wheel", "help": "Build the dlfa-spacy wheel that the packaged pipelines require.",
          "script": ["python -m pip wheel --no-deps --wheel-dir packages/wheels ."],
@@ -224,8 +284,8 @@ def project() -> Dict:
         "title": "DLFA: feature aggregation for zero-shot cross-lingual transfer (spaCy)",
         "description": (
             "Fine-tunes a multilingual encoder on English only and evaluates zero-shot on WikiANN NER, "
-            "UD POS, XNLI and PAWS-X in every language, with DLFA (fusion of the last layer and one lower "
-            "layer) and the last-layer baseline. `demo` (the default) runs the same chain offline on small "
+            "UD POS, XNLI, PAWS-X and STS (stsb-multi-mt, STS 2017) in every language, with DLFA (fusion of "
+            "the last layer and one lower layer, or a learned mix of them) and the last-layer baseline. `demo` (the default) runs the same chain offline on small "
             "bundled data and a tiny locally built BERT: its numbers are a smoke test of the machinery, not "
             "results. `all` is the full replication (downloads mBERT and the data; use a GPU). `sweep` trains the "
             "baseline and every fusion layer k over three seeds on Ray; `demo-sweep` is its offline miniature."

@@ -523,8 +523,8 @@ def test_textcat_label_mismatch_lists_both_sets(xnli_setup, tmp_path):
 
 
 def test_unknown_task_and_model(ner_setup, tmp_path):
-    with pytest.raises(ValueError, match="Unknown task 'sts'"):
-        evaluate_pipeline(str(ner_setup["model"]), ner_setup["data"], task="sts", output=tmp_path / "o.json")
+    with pytest.raises(ValueError, match="Unknown task 'qa'"):
+        evaluate_pipeline(str(ner_setup["model"]), ner_setup["data"], task="qa", output=tmp_path / "o.json")
     with pytest.raises(ValueError, match="Cannot load the model"):
         evaluate_pipeline(str(tmp_path / "no_model"), ner_setup["data"], task="ner", output=tmp_path / "o.json")
     assert not (tmp_path / "o.json").exists()

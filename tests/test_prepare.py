@@ -127,3 +127,39 @@ def test_xnli_trains_on_xnli_mt_like_xtreme(tmp_path):
 def test_find_names_every_alternative(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"found no file matching '\*\*/a\.tsv' or '\*\*/b\.txt' in "):
         find([tmp_path], "a.tsv|b.txt")
+
+
+def sts_scores(path: Path) -> list:
+    from dlfa_spacy.similarity import register_extension
+
+    register_extension()
+    return [d._.sts_score for d in DocBin(store_user_data=True).from_disk(path).get_docs(spacy.blank("xx").vocab)]
+
+
+def test_sts_demo_gives_languages_and_pair_sets_with_their_scores(tmp_path):
+    out = tmp_path / "sts"
+    langs = ["en", "de", "ru", "es-en", "en-de"]
+    summaries = prepare_task("sts", [DEMO], out, langs)
+    assert [s.output_path.name for s in summaries] == ["train.spacy", "dev.spacy"] + [f"{l}.spacy" for l in langs]
+    assert [n_docs(s.output_path) for s in summaries] == [300, 60, 80, 80, 80, 60, 60]
+    # The track's scores come from its STS.gs file in the sibling STS2017.gs folder, line for line.
+    gold = DEMO / "sts2017" / "STS2017.gs" / "STS.gs.track4a.es-en.txt"
+    assert sts_scores(out / "test" / "es-en.spacy") == [float(x) for x in gold.read_text().split()]
+    assert summaries[5].variant == "STS 2017 track sentence1<TAB>sentence2 + STS.gs scores"
+    assert summaries[6].variant == "STS2017-extended sentence1<TAB>sentence2<TAB>score"
+
+
+def test_sts2017_zips_unpacked_apart_find_the_gold_in_the_other_source(tmp_path):
+    """As downloaded: sts2017.eval.v1.1.zip (inputs) and sts2017.gs.zip (scores) unpack into two folders."""
+    inputs = DEMO / "sts2017" / "STS2017.eval.v1.1" / "STS.input.track4a.es-en.txt"
+    gold = DEMO / "sts2017" / "STS2017.gs" / "STS.gs.track4a.es-en.txt"
+    for name, member, source in (("sts2017.eval.v1.1.zip", "STS2017.eval.v1.1/", inputs),
+                                 ("sts2017.gs.zip", "STS2017.gs/", gold)):
+        with zipfile.ZipFile(tmp_path / name, "w") as zf:
+            zf.writestr(member + source.name, source.read_bytes())
+    sources = [DEMO / "stsb", tmp_path / "sts2017.eval.v1.1.zip", tmp_path / "sts2017.gs.zip"]
+    prepare_task("sts", sources, tmp_path / "out", ["de", "es-en"])
+    assert sts_scores(tmp_path / "out" / "test" / "es-en.spacy") == [float(x) for x in gold.read_text().split()]
+    with pytest.raises(FileNotFoundError, match=r"found no file matching '\*\*/STS.input.track\?.tr-en.txt' or "
+                       r"'\*\*/STS.input.track4a.tr-en.txt' or '\*\*/STS.tr-en.txt'"):
+        prepare_task("sts", sources, tmp_path / "out2", ["tr-en"])

@@ -51,9 +51,20 @@ def test_full_workflow_needs_no_manual_step(workflow):
 
     config = load_project_config(ROOT)
     by_dest = {asset["dest"]: asset for asset in config["assets"]}
-    # Every asset is downloaded by `spacy project assets` and states its size.
-    assert all(asset.get("url", "").startswith("https://") for asset in config["assets"])
-    assert all(" bytes" in asset["description"] for asset in config["assets"])
+    # Every asset is downloaded by `spacy project assets` and states its size, except the
+    # SemEval-2017 zips (served over http only) and STS2017-extended, whose sizes are not
+    # published: those say so.
+    unsized = ["assets/sts2017/sts2017.eval.v1.1.zip", "assets/sts2017/sts2017.gs.zip",
+               "assets/sts2017/STS2017-extended.zip"]
+    plain_http = {a["dest"] for a in config["assets"] if a["url"].startswith("http://alt.qcri.org/semeval2017/")}
+    assert plain_http == set(unsized[:2])
+    assert all(asset["url"].startswith("https://") for asset in config["assets"] if asset["dest"] not in plain_http)
+    assert [a["dest"] for a in config["assets"] if " bytes" not in a["description"]] == unsized
+    assert all("size is not published" in by_dest[d]["description"] or "size not published" in by_dest[d]["description"]
+               for d in unsized)
+    # stsb-multi-mt is pinned to a commit, so its MD5 sums are checked on download.
+    stsb = [a for a in config["assets"] if a["dest"].startswith("assets/stsb/")]
+    assert len(stsb) == 13 and all(len(a["checksum"]) == 32 for a in stsb)
     commands = {c["name"]: c for c in config["commands"]}
     steps = config["workflows"][workflow]
     assert steps[0] == "download" and commands["download"]["script"] == ["python -m spacy project assets ."]

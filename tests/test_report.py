@@ -187,8 +187,8 @@ def test_missing_keys(tmp_path):
 
 
 def test_bad_values(tmp_path):
-    paths = write_fixtures(tmp_path, ["ner_baseline"], ner_baseline={"task": "sts"})
-    with pytest.raises(ValueError, match="unknown task 'sts'"):
+    paths = write_fixtures(tmp_path, ["ner_baseline"], ner_baseline={"task": "qa"})
+    with pytest.raises(ValueError, match="unknown task 'qa'"):
         write_report(paths, tmp_path / "out")
     bad_lang = dict(FIXTURES["ner_baseline"], languages={"de": {"n": 3}})
     (tmp_path / "lang.json").write_text(json.dumps(bad_lang))
@@ -270,7 +270,7 @@ def test_pos_headline_says_its_metric(tmp_path):
     path = tmp_path / "pos-baseline.json"
     path.write_text(json.dumps(pos_fixture(None, "f1")))
     text = write_report([path], tmp_path / "out").read_text()
-    assert "POS: UPOS F1 (seqeval 0.0.12, as XTREME)." in text
+    assert "POS: UPOS F1 (seqeval 0.0.12, as XTREME);" in text
     assert "## POS\n\nScore: UPOS F1 (seqeval 0.0.12, as XTREME).\n" in text
 
 
@@ -278,7 +278,7 @@ def test_old_pos_accuracy_file_is_labelled_as_accuracy(tmp_path):
     path = tmp_path / "pos-old.json"
     path.write_text(json.dumps(pos_fixture(None, "accuracy")))
     text = write_report([path], tmp_path / "out").read_text()
-    assert "POS: 'accuracy' (not UPOS F1 (seqeval 0.0.12, as XTREME))." in text
+    assert "POS: 'accuracy' (not UPOS F1 (seqeval 0.0.12, as XTREME));" in text
 
 
 def test_variants_with_different_headline_metrics_are_refused(tmp_path):
@@ -308,3 +308,51 @@ def test_auto_runs_get_a_layer_row_and_the_chosen_layers(tmp_path):
 
 def test_no_chosen_layers_section_without_auto_runs(report):
     assert "Which layers did the model choose" not in report["text"]
+
+
+def sts_metrics(layer, scores: Dict[str, float], pairs: Dict[str, float]) -> Dict[str, Any]:
+    """An STS metrics dict with STS 2017 pair sets, as evaluate writes it."""
+    cross = [v for k, v in pairs.items() if len(set(k.split("-"))) == 2]
+    return metrics("sts", layer, scores, metric="spearman", pairs={k: {"score": v, "n": 250} for k, v in pairs.items()},
+                   pair_set=sorted(pairs), average_cross_lingual=mean(cross))
+
+
+def test_sts_column_language_table_and_pair_set_table(tmp_path):
+    base = sts_metrics(None, {"de": 0.70, "en": 0.80}, {"ar-en": 0.30, "en-en": 0.75, "es-en": 0.41})
+    auto = sts_metrics("auto", {"de": 0.72, "en": 0.81}, {"ar-en": 0.36, "en-en": 0.74, "es-en": 0.40})
+    paths = []
+    for name, data in (("sts-baseline", base), ("sts-auto", auto)):
+        paths.append(tmp_path / f"{name}.json")
+        paths[-1].write_text(json.dumps(data))
+    text = write_report(paths, tmp_path / "out").read_text()
+    assert "| Model | XNLI | XNLI w/o en | PAWS-X | PAWS-X w/o en | NER | NER w/o en | POS | POS w/o en | STS | STS w/o en |" in text
+    assert "| baseline | – | – | – | – | – | – | – | – | 75.00 | 70.00 |" in text
+    assert "| DLFA-auto | – | – | – | – | – | – | – | – | 76.50 | 72.00 |" in text
+    assert "STS: Spearman correlation." in text
+    assert "| de | 70.00 | 72.00 | +2.00 |" in text
+    pairs = text[text.index("### STS pair sets (STS 2017; not in the averages)"):].splitlines()
+    assert pairs[2:8] == [
+        "| Pair set | cross-lingual | baseline | DLFA-auto | DLFA-auto − baseline |",
+        "|:---|---:|---:|---:|---:|",
+        "| ar-en | yes | 30.00 | 36.00 | +6.00 |",
+        "| en-en | no | 75.00 | 74.00 | -1.00 |",
+        "| es-en | yes | 41.00 | 40.00 | -1.00 |",
+        "| **cross-lingual average** |  | 35.50 | 38.00 | +2.50 |",
+    ]
+    assert "![STS per-language scores](sts_languages.png)" in text
+    assert_png(tmp_path / "out" / "sts_languages.png")
+
+
+def test_sts_files_with_different_pair_sets_are_refused(tmp_path):
+    base = sts_metrics(None, {"de": 0.70, "en": 0.80}, {"ar-en": 0.30, "es-en": 0.41})
+    auto = sts_metrics("auto", {"de": 0.72, "en": 0.81}, {"es-en": 0.40})
+    paths = [tmp_path / "b.json", tmp_path / "a.json"]
+    paths[0].write_text(json.dumps(base))
+    paths[1].write_text(json.dumps(auto))
+    with pytest.raises(ValueError) as err:
+        load_all(paths)
+    assert str(err.value) == (f"Metrics files of task 'sts' cover different pair sets, so their averages do not "
+                              f"compare: {paths[1]} lacks: ar-en")
+    paths[1].write_text(json.dumps({**auto, "pairs": {"es-en": {"n": 3}}}))
+    with pytest.raises(ValueError, match=r"pair set 'es-en' has no numeric \"score\""):
+        load_metrics(paths[1])

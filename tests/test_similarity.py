@@ -32,7 +32,7 @@ STOCK = ('@architectures = "spacy-transformers.TransformerListener.v1"\n'
          '[components.sts.model.tok2vec.pooling]\n@layers = "reduce_mean.v1"\n')
 
 
-def make_sts_nlp(model_path, tok2vec: str = DLFA + "layer = 2", pooling: str = "mean"):
+def make_sts_nlp(model_path, tok2vec: str = DLFA + "layer = 2", pooling: str = "mean", name: str = "sts"):
     text = (
         '[nlp]\nlang = "xx"\npipeline = ["transformer", "sts"]\n[components]\n'
         + transformer_block(model_path)
@@ -40,7 +40,7 @@ def make_sts_nlp(model_path, tok2vec: str = DLFA + "layer = 2", pooling: str = "
         + '[components.sts.model]\n@architectures = "dlfa_spacy.PairRegressor.v1"\nhidden_width = 16\n'
         + f'pooling = "{pooling}"\n'
         + f'[components.sts.model.tok2vec]\n{tok2vec}\n'
-    )
+    ).replace("components.sts", f"components.{name}").replace('"sts"]', f'"{name}"]')
     return spacy.util.load_model_from_config(Config().from_str(text), auto_fill=True, validate=True)
 
 
@@ -175,3 +175,85 @@ def test_cls_pooling_needs_a_transformer_tok2vec(tiny_bert):
                      'pretrained_vectors = null', pooling="cls")
     with pytest.raises(ValueError, match=r"`pooling` must be one of mean, cls; got 'max'"):
         make_sts_nlp(tiny_bert, pooling="max")
+
+
+# ------------------------------------------------------------ dlfa-spacy evaluate --task sts
+
+
+def gold_docbin(nlp, path, rows) -> None:
+    """A test set of pair docs with their gold Doc._.sts_score, as `convert sts` writes it."""
+    docs = []
+    for first, second, score in rows:
+        doc = pair_doc(nlp, first, second)
+        doc._.sts_score = score
+        docs.append(doc)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    DocBin(docs=docs, store_user_data=True).to_disk(path)
+
+
+@pytest.fixture(scope="module")
+def sts_eval(tiny_bert, tmp_path_factory):
+    """A few steps of an STS pipeline as the task configs name it, and a test folder with languages and pair sets."""
+    fix_random_seed(0)
+    nlp = make_sts_nlp(tiny_bert, DLFA + 'layer = "auto"', name="similarity_regressor")
+    egs = examples(nlp)
+    nlp.initialize(lambda: egs)
+    optimizer = Adam(0.002)
+    for _ in range(10):
+        nlp.update(egs, sgd=optimizer, drop=0.0)
+    root = tmp_path_factory.mktemp("sts_eval")
+    nlp.to_disk(root / "model")
+    german = [("Anna wohnt in Berlin .", "Anna wohnt in Berlin .", 5.0),
+              ("Maria arbeitet bei Siemens .", "Die Katze schläft .", 0.5),
+              ("Peter besuchte Paris mit Lucy .", "Peter besuchte Paris .", 3.5)]
+    cross = [("Anna lives in Berlin .", "Anna wohnt in Berlin .", 5.0),
+             ("Maria works at Siemens .", "Die Katze schläft .", 0.0),
+             ("Peter visited Paris .", "Peter besuchte Paris mit Lucy .", 3.8)]
+    gold_docbin(nlp, root / "test" / "en.spacy", PAIRS)
+    gold_docbin(nlp, root / "test" / "de.spacy", german)
+    gold_docbin(nlp, root / "test" / "en-de.spacy", cross)
+    gold_docbin(nlp, root / "test" / "en-en.spacy", PAIRS[:4])
+    return root, nlp, {"en": PAIRS, "de": german, "en-de": cross, "en-en": PAIRS[:4]}
+
+
+def test_evaluate_sts_scores_spearman_per_language_and_pair_sets_apart(sts_eval):
+    import json
+
+    from dlfa_spacy.evaluate import evaluate_pipeline
+
+    root, nlp, rows = sts_eval
+    metrics = evaluate_pipeline(str(root / "model"), root / "test", task="sts", output=root / "sts.json")
+    assert json.loads((root / "sts.json").read_text())["pairs"]["en-de"]["n"] == 3
+    assert (metrics["metric"], metrics["component"], metrics["variant"]) == ("spearman", "similarity_regressor", "DLFA-auto")
+    assert sorted(metrics["languages"]) == metrics["language_set"] == ["de", "en"]
+    assert sorted(metrics["pairs"]) == metrics["pair_set"] == ["en-de", "en-en"]
+    loaded = spacy.load(root / "model")
+    for name in ("en", "de", "en-de", "en-en"):
+        got = (metrics["pairs"] if "-" in name else metrics["languages"])[name]
+        gold = [score for _, _, score in rows[name]]
+        pred = [d._.sts_score for d in loaded.pipe([pair_doc(loaded, a, b) for a, b, _ in rows[name]])]
+        assert got["score"] == got["spearman"] == spearman(gold, pred)
+        assert got["spearman"] == pytest.approx(scipy.stats.spearmanr(gold, pred).statistic, abs=1e-12)
+        assert got["pearson"] == pytest.approx(scipy.stats.pearsonr(gold, pred).statistic, abs=1e-12)
+        assert got["per_example"] == [[g, p] for g, p in zip(gold, pred)] and got["n"] == len(gold)
+    languages = metrics["languages"]
+    assert metrics["average"] == (languages["de"]["score"] + languages["en"]["score"]) / 2
+    assert metrics["average_without_en"] == languages["de"]["score"]
+    # en-en is an STS 2017 set but not cross-lingual: only en-de is in that average.
+    assert metrics["average_cross_lingual"] == metrics["pairs"]["en-de"]["score"]
+    assert "n_segmented" not in metrics and set(metrics["layer_weights"]) == {"1", "2", "3"}
+
+
+def test_evaluate_sts_refuses_a_doc_without_gold_score_and_a_folder_of_pairs_only(sts_eval, tmp_path):
+    from dlfa_spacy.evaluate import evaluate_pipeline
+
+    root, nlp, _ = sts_eval
+    gold_docbin(nlp, tmp_path / "bad" / "de.spacy", [("Anna wohnt in Berlin .", "Anna wohnt in Berlin .", 5.0),
+                                                      ("Die Katze schläft .", "Der Hund bellt .", None)])
+    with pytest.raises(ValueError) as err:
+        evaluate_pipeline(str(root / "model"), tmp_path / "bad", task="sts")
+    assert str(err.value) == ("de: gold doc 2 ('Die Katze schläft . [SEP] Der Hund bellt .') has doc._.sts_score = "
+                              "None; expected a number in 0..5 (convert STS data with `dlfa-spacy convert sts`)")
+    gold_docbin(nlp, tmp_path / "pairs" / "en-de.spacy", [("A .", "B .", 1.0), ("C .", "D .", 2.0)])
+    with pytest.raises(ValueError, match=r"holds only pair sets \(en-de\); expected at least one \{lang\}.spacy"):
+        evaluate_pipeline(str(root / "model"), tmp_path / "pairs", task="sts")

@@ -11,6 +11,7 @@ import pytest
 import spacy
 from helpers import make_nlp
 from spacy.training import Example
+from thinc.api import fix_random_seed
 
 from dlfa_spacy import pair_doc
 
@@ -32,6 +33,8 @@ def annotations(nlp, texts=TEXTS):
 @pytest.fixture(scope="module")
 def trained_dir(tiny_bert, tmp_path_factory) -> Path:
     """transformer + DLFA ner (layer 2) + DLFA tagger (layer 3), trained a little, on disk."""
+    # Seeded: the tests before this one in a session leave the global RNGs anywhere.
+    fix_random_seed(0)
     nlp = make_nlp(tiny_bert, {"ner": 2, "tagger": 3})
     egs = [Example.from_dict(nlp.make_doc(t), {"entities": e, "tags": g}) for t, e, g in TRAIN]
     optimizer = nlp.initialize(lambda: egs)

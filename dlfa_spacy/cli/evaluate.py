@@ -2,7 +2,7 @@
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-from ..evaluate import DEV_KEY, evaluate_pipeline
+from ..evaluate import DEV_KEY, PAIRS_KEY, evaluate_pipeline
 from ..tasks import TASK_NAMES
 from ._util import Arg, Opt, app, input_errors, msg, percent, setup_gpu
 
@@ -12,7 +12,7 @@ from ._util import Arg, Opt, app, input_errors, msg, percent, setup_gpu
 def evaluate_cli(
     # fmt: off
     model: str = Arg(..., help="Pipeline to evaluate: a path or an installed package name"),
-    data_dir: Path = Arg(..., help="Folder of {lang}.spacy test sets", file_okay=False),
+    data_dir: Path = Arg(..., help="Folder of {lang}.spacy test sets (sts: also {l1}-{l2}.spacy pair sets, scored apart)", file_okay=False),
     task: str = Opt(..., "--task", "-t", help=f"Task: {', '.join(TASK_NAMES)}"),
     output: Optional[Path] = Opt(None, "--output", "-o", help="JSON file for the metrics", dir_okay=False),
     gpu_id: int = Opt(-1, "--gpu-id", "-g", help="GPU id, or -1 for the CPU"),
@@ -30,11 +30,14 @@ def evaluate_cli(
 
 
 def print_metrics(metrics: Dict[str, Any]) -> None:
-    """Per-language scores of one evaluation, with the averages."""
+    """Per-language scores of one evaluation, with the averages (and the pair sets after them)."""
     name = metrics["metric"]
     rows = [(lang, scores["n"], percent(scores["score"])) for lang, scores in metrics["languages"].items()]
     rows.append(("average", "", percent(metrics["average"])))
     rows.append(("w/o en", "", percent(metrics["average_without_en"])))
+    rows += [(name_, scores["n"], percent(scores["score"])) for name_, scores in metrics.get(PAIRS_KEY, {}).items()]
+    if PAIRS_KEY in metrics:
+        rows.append(("cross-lingual", "", percent(metrics["average_cross_lingual"])))
     if DEV_KEY in metrics:
         rows.append(("en dev", metrics[DEV_KEY]["n"], percent(metrics[DEV_KEY]["score"])))
     msg.divider(f"{metrics['task']} {metrics['variant']}: {name} (%)")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
-from ..tasks import TASK_NAMES, TASKS
+from ..tasks import TASK_NAMES, TASKS, is_pair_set
 from .convert import ConversionSummary, convert_files
 from .ud import check_ud_tokens
 
@@ -21,6 +21,7 @@ class Layout:
     dev_lang: Optional[str] = None  # files holding all languages need one picked
     test_lang: bool = False
     many: bool = False  # each pattern may match several files, merged in path order (UD treebanks)
+    pair_test: Optional[str] = None  # the test file of a pair set "l1-l2" ("{lang}" is the pair)
 
 
 # English training data only; every language's test set is evaluated zero-shot. The same
@@ -35,6 +36,11 @@ LAYOUTS: Dict[str, Layout] = {
     "xnli": Layout("multinli.train.en.tsv|multinli_1.0_train.txt", "xnli.dev.tsv", "xnli.test.tsv",
                    dev_lang="en", test_lang=True),
     "pawsx": Layout("en/train.tsv", "en/dev_2k.tsv", "{lang}/test_2k.tsv"),
+    # stsb-multi-mt's English train/dev and its test per language; a pair set "l1-l2" is an
+    # STS 2017 track input (track4a for es-en: track 4b is machine-translation output), else
+    # STS2017-extended's file. A track's STS.gs file may be in another source (its own zip).
+    "sts": Layout("stsb-en-train.csv", "stsb-en-dev.csv", "stsb-{lang}-test.csv",
+                  pair_test="STS.input.track?.{lang}.txt|STS.input.track4a.{lang}.txt|STS.{lang}.txt"),
 }
 _ARCHIVES = (".zip", ".tar.gz", ".tgz", ".tar")
 
@@ -112,6 +118,8 @@ def prepare_task(
     train_treebank (pos): the English treebank(s) for train/dev, a name or glob such as
     "en_ewt"; by default every English treebank with "fused" (as XTREME), "en_ewt" with "words".
     on_file: called with each conversion's summary as soon as its file is written.
+    langs (sts): language codes and STS 2017 pair sets such as "ar-en", each written to
+    test/{lang}.spacy.
     """
     if task not in LAYOUTS:
         raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASK_NAMES)}")
@@ -128,12 +136,13 @@ def prepare_task(
         (find(roots, layout.dev.format(**fill), many=layout.many), output_dir / "dev.spacy", layout.dev_lang, None),
     ]
     for lang in langs:
-        files = find(roots, layout.test.format(lang=lang, **fill), many=layout.many)
+        pattern = layout.pair_test if layout.pair_test and is_pair_set(lang) else layout.test
+        files = find(roots, pattern.format(lang=lang, **fill), many=layout.many)
         jobs.append((files, output_dir / "test" / f"{lang}.spacy", lang if layout.test_lang else None, None))
     summaries = []
     for files, output, lang, job_limit in jobs:
         summaries.append(convert_files(TASKS[task].format, files, output, lang=lang, limit=job_limit,
-                                       ud_tokens=ud_tokens))
+                                       ud_tokens=ud_tokens, sts_gold_dirs=roots))
         if on_file is not None:
             on_file(summaries[-1])
     return summaries

@@ -120,16 +120,14 @@ def _benchmark_rows(path: Path, lines: Iterable[Line]) -> Iterator[ScoreRow]:
 GOLD_FOLDER = "STS2017.gs"
 
 
-def _gold_candidates(path: Path, name: str, gold_dirs: Sequence[Path]) -> List[Path]:
-    """Where the gold file `name` of `path` may be: beside it, the sibling gold folder, or under gold_dirs."""
-    places = [path.with_name(name), path.parent.parent / GOLD_FOLDER / name]
-    for folder in gold_dirs:
-        places += sorted(Path(folder).rglob(name))
-    return list(dict.fromkeys(places))
+def _gold_places(path: Path, name: str, gold_dirs: Sequence[Path]) -> List[List[Path]]:
+    """Where the gold file `name` of `path` may be, in order: beside it, the sibling gold folder, each gold dir."""
+    places = [[path.with_name(name)], [path.parent.parent / GOLD_FOLDER / name]]
+    return places + [sorted(Path(folder).rglob(name)) for folder in gold_dirs]
 
 
 def _gold_path(path: Path, gold_dirs: Sequence[Path] = ()) -> Path:
-    """The STS.gs file that holds the scores of an STS.input file."""
+    """The STS.gs file that holds the scores of an STS.input file: the first place that has it."""
     if not path.name.startswith(_INPUT_PREFIX):
         raise ValueError(
             f"{path}: found sentence1<TAB>sentence2 without scores in a file not named {_INPUT_PREFIX}*; "
@@ -137,14 +135,15 @@ def _gold_path(path: Path, gold_dirs: Sequence[Path] = ()) -> Path:
             f"scores in {_GOLD_PREFIX}track{{N}}.{{l1}}-{{l2}}.txt beside it, or a score in a third field"
         )
     name = _GOLD_PREFIX + path.name[len(_INPUT_PREFIX):]
-    places = _gold_candidates(path, name, gold_dirs)
-    found = [p for p in places if p.is_file()]
-    if not found:
-        where = ", ".join(str(p) for p in places[:2]) + "".join(f", or under {d}" for d in gold_dirs)
-        raise FileNotFoundError(f"{places[0]}: no such file; expected the gold scores of {path} there ({where})")
-    if len({p.resolve() for p in found}) > 1:
-        raise ValueError(f"{path}: found {len(found)} gold files {', '.join(str(p) for p in found)}; expected one")
-    return found[0]
+    places = _gold_places(path, name, gold_dirs)
+    for found in ([p for p in group if p.is_file()] for group in places):
+        if len(found) > 1:
+            raise ValueError(f"{path}: found {len(found)} gold files {', '.join(str(p) for p in found)}; expected one")
+        if found:
+            return found[0]
+    beside, sibling = places[0][0], places[1][0]
+    where = f"{beside}, {sibling}" + "".join(f", or under {d}" for d in gold_dirs)
+    raise FileNotFoundError(f"{beside}: no such file; expected the gold scores of {path} there ({where})")
 
 
 def _without_trailing_blanks(lines: Iterable[Line]) -> List[Line]:

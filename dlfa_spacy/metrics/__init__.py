@@ -1,4 +1,4 @@
-"""Pure metrics, apart from running any pipeline: token tagging, classification, averages."""
+"""Pure metrics, apart from running any pipeline: token tagging, classification, correlation, averages."""
 from .averages import average_scores
 from .classification import (
     N_BINS,
@@ -9,6 +9,7 @@ from .classification import (
     negative_log_likelihood,
     reliability_bins,
 )
+from .correlation import correlation_scores, pearson, spearman
 from .tagging import (
     SEQEVAL_SEMANTICS,
     bio_tags,
@@ -29,6 +30,7 @@ from .tagging import (
 
 __all__ = [
     "N_BINS", "average_scores", "bio_tags", "brier_score", "check_aligned", "classification_scores",
+    "correlation_scores", "pearson", "spearman",
     "expected_calibration_error", "gold_category", "ner_doc_counts", "ner_scores", "ner_scores_from_tags",
     "negative_log_likelihood", "pos_accuracy", "pos_scores", "prf", "reliability_bins",
     "SEQEVAL_SEMANTICS", "seqeval_chunks", "seqeval_doc_counts", "seqeval_scores", "seqeval_split", "tag_entities",

@@ -6,7 +6,8 @@
   average without English of each task, in the paper's column order;
 * per task, a per-language table (baseline, each DLFA variant, DLFA - baseline) and a
   per-language bar plot; for XNLI / PAWS-X also a calibration table and reliability
-  diagrams; with several fusion layers of one task, the D_k table and a heatmap;
+  diagrams; for STS also the table of STS 2017's pair sets (cross-lingual or not);
+  with several fusion layers of one task, the D_k table and a heatmap;
 * for runs with layer = "auto", the learned layer weights per task and their bar chart.
 
 `write_sweep_report` (`sweep.py`) writes `sweep.md` from a layer sweep's trials: the D_k
@@ -18,6 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Dict, Sequence, Union
 
+from ..evaluate import PAIRS_KEY
 from ..tasks import TASKS
 from .metrics_files import Metrics, layer_weights_by_task, load_all, load_metrics
 from .layer_weights import layer_weights_section
@@ -30,6 +32,7 @@ from .tables import (
     language_table,
     layer_table,
     main_table,
+    pair_table,
     pct,
     pct_diff,
 )
@@ -73,6 +76,8 @@ def render(metrics: Sequence[Metrics], folder: Path) -> str:
         lines += ["", f"## {title}", "", f"Score: {names[task]}.", "", *language_table(group), ""]
         plot_languages(group, title, folder / f"{task}_languages.png")
         lines += [f"![{title} per-language scores]({task}_languages.png)"]
+        if any(m.get(PAIRS_KEY) for m in group):
+            lines += ["", f"### {title} pair sets (STS 2017; not in the averages)", "", *pair_table(group)]
         if TASKS[task].is_classification:
             lines += ["", f"### {title} calibration (mean over languages)", "", *calibration_table(group)]
             if plot_reliability(group, title, folder / f"{task}_reliability.png"):

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Sequence, Tuple, Union
 
-from ..evaluate import LAYER_WEIGHTS_KEY
+from ..evaluate import LAYER_WEIGHTS_KEY, PAIRS_KEY
 from ..layers.layer_choice import AUTO
 from ..tasks import TASKS
 
@@ -99,6 +99,15 @@ def load_metrics(path: Union[str, Path]) -> Metrics:
             raise ValueError(f"Metrics file {path}: language {lang!r} has no numeric \"score\"")
         if "reliability" in scores:
             _check_reliability(scores["reliability"], f"Metrics file {path}, language {lang!r}")
+    pairs = data.get(PAIRS_KEY, {})
+    if not isinstance(pairs, dict):
+        raise ValueError(f"Metrics file {path}: \"{PAIRS_KEY}\" must be an object of pair sets")
+    for name, scores in pairs.items():
+        if not isinstance(scores, dict) or not is_number(scores.get("score")):
+            raise ValueError(f"Metrics file {path}: pair set {name!r} has no numeric \"score\"")
+    cross = data.get("average_cross_lingual")
+    if cross is not None and not is_number(cross):
+        raise ValueError(f"Metrics file {path}: \"average_cross_lingual\" must be a number or null")
     if not is_number(data["average"]):
         raise ValueError(f"Metrics file {path}: \"average\" must be a number")
     if data["average_without_en"] is not None and not is_number(data["average_without_en"]):
@@ -107,26 +116,27 @@ def load_metrics(path: Union[str, Path]) -> Metrics:
     variant = data.get("variant") or ("baseline" if layer is None else f"DLFA-{layer}")
     return {
         **data, "path": path, "layer": layer, "variant": str(variant),
-        "language_set": _language_set(data, path),
+        "language_set": _language_set(data, path), "pair_set": sorted(pairs),
     }
 
 
-def lacking_languages(group: Sequence[Metrics], where: str) -> List[Tuple[Any, List[str]]]:
-    """(group[i][where], languages it lacks) for each member that lacks some of the group's languages."""
-    union = set().union(*(m["language_set"] for m in group))
-    lacking = [(m[where], sorted(union - set(m["language_set"]))) for m in group]
+def lacking_languages(group: Sequence[Metrics], where: str, key: str = "language_set") -> List[Tuple[Any, List[str]]]:
+    """(group[i][where], languages it lacks) for each member that lacks some of the group's languages (or `key` sets)."""
+    union = set().union(*(m.get(key, []) for m in group))
+    lacking = [(m[where], sorted(union - set(m.get(key, [])))) for m in group]
     return [(place, langs) for place, langs in lacking if langs]
 
 
 def _check_same_languages(group: Sequence[Metrics]) -> None:
     """Raise ValueError, naming each file and what it lacks, unless one task's files share languages."""
-    lacking = lacking_languages(group, "path")
-    if lacking:
-        raise ValueError(
-            f"Metrics files of task {group[0]['task']!r} cover different languages, so their "
-            "averages do not compare: "
-            + "; ".join(f"{path} lacks: {', '.join(langs)}" for path, langs in lacking)
-        )
+    for key, what in (("language_set", "languages"), ("pair_set", "pair sets")):
+        lacking = lacking_languages(group, "path", key)
+        if lacking:
+            raise ValueError(
+                f"Metrics files of task {group[0]['task']!r} cover different {what}, so their "
+                "averages do not compare: "
+                + "; ".join(f"{path} lacks: {', '.join(langs)}" for path, langs in lacking)
+            )
 
 
 def check_same_metric(group: Sequence[Metrics], where: str = "path", what: str = "Metrics files") -> None:

@@ -1,9 +1,10 @@
-"""Markdown tables of metrics: main results, per language, calibration and the D_k table."""
+"""Markdown tables of metrics: main results, per language, pair sets, calibration and the D_k table."""
 import math
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from ..layers.layer_choice import AUTO
-from ..tasks import TASKS
+from ..evaluate import PAIRS_KEY
+from ..tasks import TASKS, is_cross_lingual
 from .metrics_files import Metrics, is_number
 
 MISSING = "–"  # shown where a variant has no metrics for a task
@@ -90,6 +91,30 @@ def language_table(group: Sequence[Metrics]) -> List[str]:
     rows = [row(lang, lambda m, lang=lang: score(m, lang)) for lang in langs]
     rows.append(row("**average**", lambda m: m["average"]))
     rows.append(row("**w/o en**", lambda m: m["average_without_en"]))
+    return _table(header, rows)
+
+
+def pair_table(group: Sequence[Metrics]) -> List[str]:
+    """Per pair set "l1-l2" (STS 2017), each variant's score and DLFA - baseline; the cross-lingual mean last."""
+    baseline = next((m for m in group if m["variant"] == "baseline"), None)
+    others = [m for m in group if m is not baseline]
+    names = sorted({name for m in group for name in m.get(PAIRS_KEY, {})})
+    header = ["Pair set", "cross-lingual"] + [m["variant"] for m in group]
+    if baseline is not None:
+        header += [f"{m['variant']} − baseline" for m in others]
+
+    def row(name: str, kind: str, value) -> List[str]:
+        cells = [name, kind] + [pct(value(m)) for m in group]
+        if baseline is not None:
+            cells += [pct_diff(value(m), value(baseline)) for m in others]
+        return cells
+
+    def score(m: Metrics, name: str) -> Optional[float]:
+        entry = m.get(PAIRS_KEY, {}).get(name)
+        return None if entry is None else entry["score"]
+
+    rows = [row(n, "yes" if is_cross_lingual(n) else "no", lambda m, n=n: score(m, n)) for n in names]
+    rows.append(row("**cross-lingual average**", "", lambda m: m.get("average_cross_lingual")))
     return _table(header, rows)
 
 
