@@ -11,7 +11,7 @@ import pytest
 from spacy.tokens import DocBin
 
 ROOT = Path(__file__).resolve().parents[1]
-TASKS = ("ner", "pos", "xnli", "pawsx")
+TASKS = ("ner", "pos", "xnli", "pawsx", "sts")
 
 
 def test_project_yml_is_what_the_generator_writes():
@@ -125,19 +125,29 @@ def demo_project(tmp_path_factory):
 def test_demo_workflow_writes_metrics_report_and_wheels(demo_project):
     for task in TASKS:
         tests = sorted(p.stem for p in (demo_project / "demo" / "corpus" / task / "test").glob("*.spacy"))
-        assert tests == (["de", "en", "es", "ru", "zh"] if task in ("ner", "pos") else ["de", "en", "es", "ru"])
-        for variant, layer in (("dlfa", {"ner": 2, "pos": 3, "xnli": 3, "pawsx": 2}[task]), ("baseline", None)):
+        langs = ["de", "en", "es", "ru", "zh"] if task in ("ner", "pos") else ["de", "en", "es", "ru"]
+        pair_sets = ["en-de", "es-en"] if task == "sts" else []
+        assert tests == sorted(langs + pair_sets)
+        layers = {"ner": 2, "pos": 3, "xnli": 3, "pawsx": 2, "sts": "auto"}
+        for variant, layer in (("dlfa", layers[task]), ("baseline", None)):
             metrics = json.loads((demo_project / "demo" / "metrics" / f"{task}-{variant}.json").read_text())
             assert metrics["task"] == task
             assert metrics["smoke"] is True
             assert metrics["layer"] == layer
-            assert sorted(metrics["languages"]) == tests
+            assert sorted(metrics["languages"]) == langs
+            assert sorted(metrics.get("pairs", {})) == pair_sets
             gold = DocBin().from_disk(demo_project / "demo" / "corpus" / task / "test" / "de.spacy")
             assert metrics["languages"]["de"]["n"] == len(gold)
     report = (demo_project / "demo" / "reports" / "results.md").read_text()
     assert "smoke run" in report
-    for title in ("XNLI", "PAWS-X", "NER", "POS"):
+    for title in ("XNLI", "PAWS-X", "NER", "POS", "STS"):
         assert title in report
+    # STS: Spearman per language, and the STS 2017-style pair sets apart.
+    assert "STS: Spearman correlation." in report and "## STS\n\nScore: Spearman correlation." in report
+    sts = report[report.index("## STS\n"):]
+    assert [line.split(" |")[0] for line in sts.splitlines() if line.startswith("| ") and " | " in line][:9] == [
+        "| Language", "| de", "| en", "| es", "| ru", "| **average**", "| **w/o en**", "| Pair set", "| en-de"]
+    assert "| es-en | yes |" in sts and "| **cross-lingual average** |" in sts
     wheels = sorted(p.name for p in (demo_project / "demo" / "packages").glob("*/dist/*.whl"))
     assert wheels == [f"xx_dlfa_{t}-0.1.0-py3-none-any.whl" for t in sorted(TASKS)]
     assert [p.name for p in (demo_project / "packages" / "wheels").glob("*.whl")] == [
@@ -159,6 +169,8 @@ LOAD_SCRIPT = textwrap.dedent("""
     out["xnli"] = xnli(pair_doc(xnli, *samples["xnli"])).cats
     pawsx = spacy.load("xx_dlfa_pawsx")
     out["pawsx"] = pawsx(pair_doc(pawsx, *samples["pawsx"])).cats
+    sts = spacy.load("xx_dlfa_sts")
+    out["sts"] = [sts(pair_doc(sts, a, b))._.sts_score for a, b in samples["sts"]]
     out["module"] = sys.modules["dlfa_spacy"].__file__
     print(json.dumps(out))
 """)
@@ -184,6 +196,7 @@ def test_wheels_install_in_a_fresh_venv_and_load_by_name(demo_project, tmp_path)
     samples["pos"] = "Maria lives in a small house ."
     samples["xnli"] = ["Anna is happy and lives in Berlin .", "Anna does not live in Berlin ."]
     samples["pawsx"] = ["Anna met Peter in Berlin .", "Peter met Anna in Berlin ."]
+    samples["sts"] = [["Anna lives in Berlin.", "Anna lives in Berlin."], ["Anna lives in Berlin.", "Anna wohnt in Köln."]]
     # Run outside the repository so that only the installed packages can be imported.
     result = subprocess.run([str(venv / "bin" / "python"), "-c", LOAD_SCRIPT, json.dumps(samples)],
                             cwd=tmp_path, capture_output=True, text=True, timeout=600,
@@ -198,6 +211,8 @@ def test_wheels_install_in_a_fresh_venv_and_load_by_name(demo_project, tmp_path)
     assert set(out["xnli"]) == {"entailment", "neutral", "contradiction"}
     assert abs(sum(out["xnli"].values()) - 1.0) < 1e-5
     assert set(out["pawsx"]) == {"paraphrase", "not_paraphrase"}
+    # The packaged regressor registers Doc._.sts_score itself and predicts in 0..5.
+    assert len(out["sts"]) == 2 and all(isinstance(x, float) and 0.0 <= x <= 5.0 for x in out["sts"])
 
 
 def _project_run(project: Path, workflow: str) -> subprocess.CompletedProcess:

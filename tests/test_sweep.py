@@ -298,3 +298,68 @@ def test_sweep_end_to_end_with_ray(tiny_bert, tmp_path):
     assert not (out / "trials" / "DLFA-2-s1" / "metrics.json").exists()
     assert [p.stat().st_mtime_ns for p in logs if p.parent.name != "DLFA-2-s1"] == \
         [m for p, m in zip(logs, mtimes) if p.parent.name != "DLFA-2-s1"]
+
+
+STS_TRAIN = [
+    ("Anna lives in Berlin .", "Anna lives in Berlin .", 5.0),
+    ("Maria works at Siemens in Hamburg .", "Maria works at Siemens .", 4.0),
+    ("Peter visited Paris with Lucy .", "Peter visited Paris .", 3.5),
+    ("Anna lives in Berlin .", "Die Katze schläft auf dem Sofa .", 0.0),
+    ("Peter visited Paris with Lucy .", "Nobody lives in the old house .", 1.0),
+]
+
+
+def write_sts_docbin(path: Path, rows) -> Path:
+    from dlfa_spacy import pair_doc
+    from dlfa_spacy.similarity import register_extension
+
+    register_extension()
+    nlp = spacy.blank("xx")
+    docs = []
+    for first, second, score in rows:
+        doc = pair_doc(nlp, first, second)
+        doc._.sts_score = score
+        docs.append(doc)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    DocBin(docs=docs, store_user_data=True).to_disk(path)
+    return path
+
+
+@pytest.mark.slow
+def test_sweep_sts_with_auto_on_ray_and_its_report(tiny_bert, tmp_path):
+    from dlfa_spacy.report import write_sweep_report
+
+    train = write_sts_docbin(tmp_path / "train.spacy", STS_TRAIN)
+    dev = write_sts_docbin(tmp_path / "dev.spacy", STS_TRAIN[:3])
+    write_sts_docbin(tmp_path / "test" / "de.spacy", [("Anna wohnt in Berlin .", "Anna wohnt in Berlin .", 5.0),
+                                                      ("Anna wohnt in Berlin .", "Der Hund bellt .", 0.5),
+                                                      ("Peter besuchte Paris .", "Peter besuchte Rom .", 2.5)])
+    write_sts_docbin(tmp_path / "test" / "en-de.spacy", [("Anna lives in Berlin .", "Anna wohnt in Berlin .", 5.0),
+                                                         ("Anna lives in Berlin .", "Der Hund bellt .", 0.0)])
+    config = Config().from_disk(REPO / "configs" / "sts.cfg", interpolate=False)
+    config["encoder"]["max_length"] = 32
+    config["training"].update({"max_epochs": 2, "eval_frequency": 2, "dropout": 0.0})
+    config["training"]["batcher"]["size"] = 2
+    config.to_disk(tmp_path / "sts.cfg", interpolate=False)
+    out = tmp_path / "sweep"
+    result = run_sweep(str(tmp_path / "sts.cfg"), "--train", str(train), "--dev", str(dev), "--test-dir",
+                       str(tmp_path / "test"), "--task", "sts", "--seeds", "0", "--auto", "--output", str(out),
+                       "--num-cpus", "2", "--", "--encoder.name", str(tiny_bert))
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name, layer in (("baseline-s0", None), ("DLFA-auto-s0", "auto")):
+        metrics = json.loads((out / "trials" / name / "metrics.json").read_text(encoding="utf8"))
+        assert (metrics["task"], metrics["metric"], metrics["layer"]) == ("sts", "spearman", layer)
+        assert metrics["language_set"] == ["de"] and metrics["pair_set"] == ["en-de"]
+        assert len(metrics["languages"]["de"]["per_example"]) == 3 and metrics["dev"]["n"] == 3
+    assert "layer_weights" in json.loads((out / "trials" / "DLFA-auto-s0" / "metrics.json").read_text())
+    text = write_sweep_report([out], tmp_path / "reports").read_text(encoding="utf8")
+    # The CI rows come from the Spearman bootstrap (each resample ranked again) of the trials' pairs.
+    from dlfa_spacy.metrics.bootstrap import paired_bootstrap
+    from dlfa_spacy.report import pct, pct_diff
+
+    trials = {n: json.loads((out / "trials" / n / "metrics.json").read_text()) for n in ("baseline-s0", "DLFA-auto-s0")}
+    base, auto = (trials[n]["languages"]["de"] for n in ("baseline-s0", "DLFA-auto-s0"))
+    ci = paired_bootstrap([base["per_example"]], [auto["per_example"]])
+    row = (f"| de | {pct(base['score'])} | {pct(auto['score'])} | {pct_diff(auto['score'], base['score'])} | "
+           f"[{pct_diff(ci.ci_low, 0.0)}, {pct_diff(ci.ci_high, 0.0)}] | {'yes' if ci.significant else 'no'} |")
+    assert "#### STS: learned layer choice (auto)" in text and row in text, (row, text)
