@@ -11,7 +11,7 @@ from ._util import Arg, Opt, app, input_errors, msg
 def convert_cli(
     # fmt: off
     file_format: str = Arg(..., metavar="FORMAT", help=f"Format of the input: {', '.join(FORMATS)}"),
-    input_path: Path = Arg(..., help="Benchmark file to read (the published format or XTREME's; sts: an STS 2017 STS.input file needs its STS.gs file beside it)", dir_okay=False),
+    input_path: Path = Arg(..., help="Benchmark file to read (the published format or XTREME's; sts: an STS 2017 STS.input file needs its STS.gs file beside it or in the sibling STS2017.gs folder)", dir_okay=False),
     output_path: Path = Arg(..., help="The .spacy file to write", dir_okay=False),
     lang: Optional[str] = Opt(None, "--lang", "-l", help="Language of the docs; files that hold several languages keep only this one's rows"),
     limit: Optional[int] = Opt(None, "--limit", "-n", help="Stop after this many docs", min=1),
