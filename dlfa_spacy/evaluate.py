@@ -15,6 +15,9 @@ Metrics per task (`score` is the headline number of each language; see `tasks.py
 * xnli / pawsx -- exclusive text classification with `textcat`: accuracy, macro F1,
            and calibration of `doc.cats` (ECE with 15 equal-width bins, NLL, Brier),
            plus per-bin reliability data for reliability diagrams. score = accuracy.
+           With a temperature_scaling component (`dlfa-spacy calibrate`) the metrics are
+           those of the calibrated cats, and "calibration" holds the temperature and
+           accuracy / ECE / NLL / Brier before and after scaling.
 * sts    -- `similarity_regressor` scores in `doc._.sts_score` against the gold ones:
            Spearman's rho (ties share their mean rank) and Pearson's r. score = spearman.
            Test files named `{l1}-{l2}.spacy` (STS 2017's pair sets, cross-lingual when
@@ -64,7 +67,9 @@ from .metrics import (
     seqeval_doc_counts,
     upos_sequences,
 )
+from .calibrate import calibration_scores, temperature_pipe, without_temperature
 from .layers.layer_choice import AUTO
+from .metrics.temperature import scale_probabilities
 from .mix_weights import layer_weights
 from .segments import SEGMENTS_KEY, merge_segments, split_doc
 from .similarity import STS_SCORE
@@ -263,7 +268,8 @@ def average_cross_lingual(pairs: Mapping[str, Mapping[str, Any]]) -> Optional[fl
 
 
 def score_language(
-    task: str, gold_docs: Sequence[Doc], pred_docs: Sequence[Doc], labels: Sequence[str]
+    task: str, gold_docs: Sequence[Doc], pred_docs: Sequence[Doc], labels: Sequence[str],
+    temperature: Optional[float] = None,
 ) -> Dict[str, Any]:
     """All metrics of one language, with "score", "n" and "per_example" added.
 
@@ -271,6 +277,8 @@ def score_language(
     [n_correct, n_predicted, n_gold] chunks per doc (the headline F1 is the micro F1 of
     the summed counts); sts [gold, predicted] scores per pair. Enough to rescore a
     resample of the examples (the bootstrap).
+    temperature (xnli / pawsx): the pred docs hold the textcat's own cats; score them
+    scaled by this temperature, and add "calibration" with the scores before and after.
     """
     if get_task(task).is_regression:
         check_aligned(gold_docs, pred_docs)
@@ -289,7 +297,13 @@ def score_language(
         check_aligned(gold_docs, pred_docs)
         probs = [[d.cats.get(label, 0.0) for label in labels] for d in pred_docs]
         golds = [gold_category(d) for d in gold_docs]
+        raw = probs
+        if temperature is not None:
+            probs = scale_probabilities(raw, temperature).tolist()
         result = classification_scores(golds, probs, labels)
+        if temperature is not None:
+            result["calibration"] = {"temperature": temperature, "before": calibration_scores(golds, raw, labels),
+                                     "after": calibration_scores(golds, probs, labels)}
         # argmax takes the first label on a tie, as classification_scores does.
         predicted = np.asarray(probs, dtype=float).argmax(axis=1)
         per_example = [int(labels[int(p)] == g) for p, g in zip(predicted, golds)]
@@ -325,6 +339,8 @@ def evaluate_pipeline(
             f"{list(nlp.pipe_names)}"
         )
     labels = list(nlp.get_pipe(component).labels)
+    scaling = temperature_pipe(nlp) if spec.is_classification else None
+    temperature = nlp.get_pipe(scaling).temperature if scaling else None
     # Read and check every language before the slow part, so bad data fails fast.
     gold = {lang: _read_docs(path, nlp) for lang, path in files.items()}
     if dev is not None:
@@ -343,8 +359,11 @@ def evaluate_pipeline(
     with tqdm(total=total, file=sys.stderr, unit="doc", desc=f"{task}") as progress:
         for lang, docs in gold.items():
             progress.set_description(f"{task} {lang}")
-            preds = predict(nlp, docs, progress, batch_size, task=task)
-            languages[lang] = score_language(task, docs, preds, labels)
+            # A calibrated pipeline runs without its scaling, which is applied in the
+            # scoring: so one pass gives the scores before and after it.
+            with without_temperature(nlp):
+                preds = predict(nlp, docs, progress, batch_size, task=task)
+            languages[lang] = score_language(task, docs, preds, labels, temperature)
             if spec.is_token_task:
                 # Sentences longer than the encoder takes ran as several XTREME segments.
                 languages[lang]["n_segmented"] = n_segmented(preds)
@@ -368,6 +387,8 @@ def evaluate_pipeline(
         "average_without_en": average_without_en,
         "smoke": smoke,
     }
+    if temperature is not None:
+        metrics["temperature"] = temperature
     if pairs:
         metrics[PAIRS_KEY] = pairs
         metrics["pair_set"] = sorted(pairs)

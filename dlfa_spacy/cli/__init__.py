@@ -4,6 +4,7 @@ from typing import List, Optional
 from typer.main import get_command
 
 from ._util import COMMAND, app
+from .calibrate import calibrate_cli
 from .convert import convert_cli
 from .evaluate import evaluate_cli
 from .local_bert import local_bert_cli
@@ -11,7 +12,7 @@ from .prepare import prepare_cli
 from .report import report_cli
 from .sweep import sweep_cli
 
-__all__ = ["app", "convert_cli", "evaluate_cli", "local_bert_cli", "main", "prepare_cli", "report_cli", "sweep_cli"]
+__all__ = ["app", "calibrate_cli", "convert_cli", "evaluate_cli", "local_bert_cli", "main", "prepare_cli", "report_cli", "sweep_cli"]
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -35,6 +35,7 @@ from .tables import (
     pair_table,
     pct,
     pct_diff,
+    temperature_table,
 )
 
 __all__ = [
@@ -80,6 +81,10 @@ def render(metrics: Sequence[Metrics], folder: Path) -> str:
             lines += ["", f"### {title} pair sets (STS 2017; not in the averages)", "", *pair_table(group)]
         if TASKS[task].is_classification:
             lines += ["", f"### {title} calibration (mean over languages)", "", *calibration_table(group)]
+            scaled = temperature_table(group)
+            if scaled:
+                lines += ["", f"### {title} temperature scaling (fitted on English dev; mean over languages)", "",
+                          *scaled]
             if plot_reliability(group, title, folder / f"{task}_reliability.png"):
                 lines += ["", f"![{title} reliability diagrams]({task}_reliability.png)"]
         if len(fusion_layers(group)) >= 2:

@@ -137,6 +137,27 @@ def calibration_table(group: Sequence[Metrics]) -> List[str]:
     return _table(["Model", "ECE (%)", "NLL", "Brier"], rows)
 
 
+def _mean_calibration(m: Metrics, when: str, key: str) -> Optional[float]:
+    """Mean over languages of a calibration score "before" or "after" temperature scaling."""
+    values = [v["calibration"][when][key] for v in m["languages"].values()
+              if isinstance(v.get("calibration"), dict) and is_number(v["calibration"].get(when, {}).get(key))]
+    return sum(values) / len(values) if values else None
+
+
+def temperature_table(group: Sequence[Metrics]) -> List[str]:
+    """Per calibrated variant: its temperature and mean ECE (%), NLL, Brier before and after scaling."""
+    rows = []
+    for m in (m for m in group if is_number(m.get("temperature"))):
+        cells = [m["variant"], f"{m['temperature']:.3f}"]
+        for key in ("ece", "nll", "brier"):
+            before, after = (_mean_calibration(m, when, key) for when in ("before", "after"))
+            show = pct if key == "ece" else (lambda v: MISSING if v is None else f"{v:.4f}")
+            cells += [show(before), show(after)]
+        rows.append(cells)
+    header = ["Model", "T", "ECE before", "ECE after", "NLL before", "NLL after", "Brier before", "Brier after"]
+    return _table(header, rows) if rows else []
+
+
 def layer_table(group: Sequence[Metrics]) -> List[str]:
     """The D_k table: average score per fusion layer k and its difference to baseline."""
     baseline = next((m for m in group if m["variant"] == "baseline"), None)
