@@ -8,7 +8,8 @@ from thinc.api import Model
 from thinc.types import Floats2d, Ragged
 
 from .layers import DLFATransformerModel, FusionListener
-from .layers.dlfa_tok2vec import check_dlfa_settings, dlfa_tok2vec, inline_transformer
+from .layers.dlfa_tok2vec import check_dlfa_settings, dlfa_tok2vec, inline_transformer, scalar_mix_tok2vec
+from .layers.layer_choice import SCALAR_MIX
 from .layers.pair_regressor import pair_regressor
 
 # thinc resolves a promise given as a default, so `spacy init fill-config` writes it out.
@@ -79,3 +80,31 @@ def pair_regressor_v1(
 ) -> Model[List[Doc], Floats2d]:
     """The similarity_regressor model: a pair doc's mean token vector ("mean") or [CLS] wordpiece ("cls") to a score in 0..max_score."""
     return pair_regressor(tok2vec, hidden_width, max_score, pooling)
+
+
+@registry.architectures("dlfa_spacy.ScalarMix.v1")
+def scalar_mix_v1(
+    pooling: Optional[Model[Ragged, Floats2d]] = DEFAULT_POOLING,  # type: ignore[assignment]
+    grad_factor: float = 1.0,
+    upstream: str = "*",
+) -> Model[List[Doc], List[Floats2d]]:
+    """Token vectors from gamma * sum_j softmax(s)_j h_j over every hidden state (embeddings included): the scalar-mix rival of DLFA."""
+    listener = FusionListener(upstream_name=upstream, layer=SCALAR_MIX)
+    return scalar_mix_tok2vec(listener, pooling, grad_factor)
+
+
+@registry.architectures("dlfa_spacy.ScalarMixTransformer.v1")
+def scalar_mix_transformer_v1(
+    name: str,
+    get_spans: Callable,
+    tokenizer_config: dict = {"use_fast": True},
+    transformer_config: dict = {},
+    mixed_precision: bool = False,
+    grad_scaler_config: dict = {},
+    pooling: Optional[Model[Ragged, Floats2d]] = DEFAULT_POOLING,  # type: ignore[assignment]
+    grad_factor: float = 1.0,
+) -> Model[List[Doc], List[Floats2d]]:
+    """ScalarMix.v1 with its own transformer instead of a listener: what replace_listeners makes of ScalarMix.v1."""
+    trf = transformer_model_v1(name, get_spans, tokenizer_config, transformer_config, mixed_precision,
+                               grad_scaler_config)
+    return scalar_mix_tok2vec(inline_transformer(trf, SCALAR_MIX), pooling, grad_factor)

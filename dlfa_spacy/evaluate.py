@@ -68,7 +68,7 @@ from .metrics import (
     upos_sequences,
 )
 from .calibrate import calibration_scores, temperature_pipe, without_temperature
-from .layers.layer_choice import AUTO
+from .layers.layer_choice import AUTO, SCALAR_MIX
 from .metrics.temperature import scale_probabilities
 from .mix_weights import layer_weights
 from .segments import SEGMENTS_KEY, merge_segments, split_doc
@@ -77,8 +77,11 @@ from .similarity_regressor import MAX_SCORE
 from .tasks import TASKS, get_task, is_cross_lingual, is_pair_set
 
 
+SCALAR_MIX_ARCHITECTURES = ("dlfa_spacy.ScalarMix.v1", "dlfa_spacy.ScalarMixTransformer.v1")
+
+
 def fusion_layer(config: Mapping[str, Any], component: Optional[str] = None) -> Union[int, str, None]:
-    """Return the DLFA fusion layer from a pipeline config: k, "auto", or None for a baseline."""
+    """Return the DLFA fusion layer from a pipeline config: k, "auto", "scalar-mix", or None for a baseline."""
     components = config.get("components", {}) if isinstance(config, Mapping) else {}
     names = list(components)
     # The task component is the one that owns the encoder in the task configs,
@@ -89,10 +92,12 @@ def fusion_layer(config: Mapping[str, Any], component: Optional[str] = None) -> 
     for name in names:
         model = components[name].get("model") if isinstance(components[name], Mapping) else None
         tok2vec = model.get("tok2vec") if isinstance(model, Mapping) else None
+        if isinstance(tok2vec, Mapping) and tok2vec.get("@architectures") in SCALAR_MIX_ARCHITECTURES:
+            return SCALAR_MIX
         if isinstance(tok2vec, Mapping) and tok2vec.get("layer") is not None:
             layer = tok2vec["layer"]
-            if layer == AUTO:
-                return AUTO
+            if layer in (AUTO, SCALAR_MIX):
+                return layer
             try:
                 return int(layer)
             except (TypeError, ValueError):
@@ -101,7 +106,9 @@ def fusion_layer(config: Mapping[str, Any], component: Optional[str] = None) -> 
 
 
 def variant_name(layer: Union[int, str, None]) -> str:
-    """Name of a model variant: "baseline" without a fusion layer, else "DLFA-<layer>" ("DLFA-auto")."""
+    """Name of a model variant: "baseline" without a fusion layer, "scalar-mix", else "DLFA-<layer>" ("DLFA-auto")."""
+    if layer == SCALAR_MIX:
+        return SCALAR_MIX
     return "baseline" if layer is None else f"DLFA-{layer}"
 
 

@@ -24,7 +24,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 
 from .atomic import write_json_atomic
 from .evaluate import PER_EXAMPLE_KEY, evaluate_pipeline, variant_name
-from .layers.layer_choice import AUTO
+from .layers.layer_choice import AUTO, SCALAR_MIX
 from .tasks import get_task
 
 TRIALS_DIR = "trials"
@@ -84,15 +84,20 @@ class Trial:
         return f"{self.variant}-s{self.seed}"
 
 
-def plan_trials(layers: Sequence[int], seeds: Sequence[int], auto: bool = False) -> List[Trial]:
-    """The baseline, each layer (and "auto"), for each seed; seed by seed, so that an early stop still compares every variant."""
-    variants: List[Union[int, str, None]] = [None, *layers] + ([AUTO] if auto else [])
+def plan_trials(layers: Sequence[int], seeds: Sequence[int], auto: bool = False,
+                scalar_mix: bool = False) -> List[Trial]:
+    """The baseline, each layer (and "auto", "scalar-mix"), for each seed; seed by seed, so that an early stop still compares every variant."""
+    variants: List[Union[int, str, None]] = [None, *layers]
+    variants += ([AUTO] if auto else []) + ([SCALAR_MIX] if scalar_mix else [])
     return [Trial(layer, seed) for seed in seeds for layer in variants]
 
 
 def variant_order(layer: Union[int, str, None]) -> float:
-    """Sort key of a variant's layer: the baseline first, then by k, "auto" last."""
-    return -1 if layer is None else math.inf if layer == AUTO else layer
+    """Sort key of a variant's layer: the baseline first, then by k, "auto", then "scalar-mix"."""
+    # Both after every k: "auto" at the largest float, "scalar-mix" beyond it.
+    if layer == SCALAR_MIX:
+        return math.inf
+    return -1 if layer is None else sys.float_info.max if layer == AUTO else layer
 
 
 @dataclass(frozen=True)

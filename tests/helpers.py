@@ -36,6 +36,11 @@ def tok2vec_block(prefix: str, layer: Union[Layer, str]) -> str:
 [{prefix}.pooling]
 @layers = "reduce_mean.v1"
 """
+    if layer == "scalar-mix":
+        return f"""
+[{prefix}]
+@architectures = "dlfa_spacy.ScalarMix.v1"
+"""
     value = "null" if layer is None else str(layer)
     return f"""
 [{prefix}]

@@ -174,7 +174,7 @@ def test_bad_candidates_name_the_valid_values(tiny_bert, candidates, message):
 def test_candidates_without_auto_and_misspelt_auto_are_refused():
     with pytest.raises(ValueError, match=r"`candidates` is only used with layer = \"auto\"; got layer = 2"):
         dlfa_spacy.architectures.dlfa_v1(layer=2, candidates=[1])
-    with pytest.raises(ValueError, match=r"\"auto\" to learn a mix of lower layers, or null.*got 'Auto'"):
+    with pytest.raises(ValueError, match=r"\"auto\" to learn a mix of lower layers, \"scalar-mix\" for the scalar mix of every hidden state instead of AIF, or null.*got .Auto."):
         dlfa_spacy.architectures.dlfa_v1(layer="Auto")
 
 

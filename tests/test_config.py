@@ -28,6 +28,6 @@ def test_pooling_default_and_null_resolve_to_mean_pooling(pooling):
 @pytest.mark.parametrize("layer", [0, -1, True, 2.5])
 def test_bad_layer_names_the_valid_range(layer):
     with pytest.raises(ValueError, match=r"`layer` must be an integer in 1\.\.N-1 .*\(1\.\.11 for mBERT\), "
-                                          r"\"auto\" to learn a mix of lower layers, "
-                                          rf"or null for no fusion; got {layer!r}"):
+                                          r"\"auto\" to learn a mix of lower layers, \"scalar-mix\" for the scalar "
+                                          rf"mix of every hidden state instead of AIF, or null for no fusion; got {layer!r}"):
         dlfa_spacy.architectures.dlfa_v1(layer=layer)

@@ -31,7 +31,9 @@ from dlfa_spacy.sweep import (
     split_finished,
     summarize,
     train_command,
+    variant_order,
 )
+from dlfa_spacy.layers.layer_choice import AUTO, SCALAR_MIX
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -90,6 +92,12 @@ def test_plan_is_baseline_and_each_layer_for_each_seed(tmp_path):
     with_auto = plan_trials([3], [0], auto=True)
     assert [t.name for t in with_auto] == ["baseline-s0", "DLFA-3-s0", "DLFA-auto-s0"]
     assert train_command(make_spec(tmp_path), with_auto[2])[-3:] == ["auto", "--gpu-id", "-1"]
+    rivals = plan_trials([3], [0], auto=True, scalar_mix=True)
+    assert [t.name for t in rivals] == ["baseline-s0", "DLFA-3-s0", "DLFA-auto-s0", "scalar-mix-s0"]
+    # The same override as k: DLFA.v1 with layer = "scalar-mix" is ScalarMix.v1's model.
+    assert train_command(make_spec(tmp_path), rivals[3])[-4:] == [
+        "--components.ner.model.tok2vec.layer", "scalar-mix", "--gpu-id", "-1"]
+    assert sorted([SCALAR_MIX, AUTO, None, 11, 1], key=variant_order) == [None, 1, 11, AUTO, SCALAR_MIX]
 
 
 def test_train_command(tmp_path):

@@ -41,6 +41,7 @@ def sweep_cli(
     task: str = Opt(..., "--task", "-t", help=f"Task: {', '.join(TASK_NAMES)}"),
     layers: Optional[str] = Opt(None, "--layers", "-l", help=f"Fusion layers k besides the baseline: {LAYERS_FORM}"),
     auto: bool = Opt(False, "--auto", help="Also train layer = \"auto\" (a learned mix of every lower layer) as variant DLFA-auto"),
+    scalar_mix: bool = Opt(False, "--scalar-mix", help="Also train the rival layer = \"scalar-mix\" (ScalarMix.v1: softmax-weighted sum of every hidden state x a scale, no AIF) as variant scalar-mix"),
     seeds: str = Opt("0", "--seeds", "-s", help=f"Seeds of every variant: {SEEDS_FORM}"),
     output: Path = Opt(..., "--output", "-o", help="Sweep folder; each trial in trials/{variant}-s{seed}/", file_okay=False),
     overrides: List[str] = Opt([], "--override", help="Config override section.key=VALUE for every trial; repeat for several. Unknown options such as --training.max_epochs 2 (also after --) are overrides too"),
@@ -52,7 +53,7 @@ def sweep_cli(
     batch_size: Optional[int] = Opt(None, "--batch-size", "-b", help="Docs per batch for the evaluation (default: the pipeline's)", min=1),
     # fmt: on
 ) -> None:
-    """Train and evaluate the baseline, every fusion layer k (and --auto) for every seed; print a summary.
+    """Train and evaluate the baseline, every fusion layer k (and --auto, --scalar-mix) for every seed; print a summary.
 
     Each trial runs `spacy train` as a subprocess inside a Ray task (log in
     trials/{variant}-s{seed}/train.log), then evaluates model-best zero-shot into
@@ -66,10 +67,11 @@ def sweep_cli(
     check_overrides(spec.overrides, spec.component)
     if gpu_id >= 0 and gpus_per_trial <= 0:
         raise ValueError("--gpu-id needs --gpus-per-trial > 0, so that Ray gives each trial a GPU")
-    if layers is None and not auto:
-        raise ValueError(f"Nothing to compare with the baseline: give --layers ({LAYERS_FORM}), --auto, or both")
+    if layers is None and not auto and not scalar_mix:
+        raise ValueError(f"Nothing to compare with the baseline: give --layers ({LAYERS_FORM}), --auto or --scalar-mix")
     seed_list = parse_seeds(seeds)
-    trials = plan_trials(parse_layers(layers) if layers is not None else [], seed_list, auto=auto)
+    trials = plan_trials(parse_layers(layers) if layers is not None else [], seed_list, auto=auto,
+                         scalar_mix=scalar_mix)
     skipped, todo = split_finished(spec, trials)
     where = f"the Ray cluster at {address}" if address else "a local Ray instance"
     msg.info(f"Sweep of {task}: {len(trials)} trials, {len(skipped)} finished before, "

@@ -15,7 +15,8 @@ from thinc.api import Model, chain, reduce_mean
 from thinc.types import Floats2d, Ragged
 
 from .fusion import AIFFusion
-from .layer_choice import LayerSetting, check_layer_setting, requested_layers
+from .layer_choice import SCALAR_MIX, LayerSetting, check_layer_setting, requested_layers
+from .scalar_mix import ScalarMix
 from .transformer_model import DLFATransformerModel
 
 
@@ -34,17 +35,32 @@ def dlfa_tok2vec(
     grad_factor: float = 1.0,
     candidates: Optional[Sequence[int]] = None,
 ) -> Model[List[Doc], List[Floats2d]]:
-    """Token vectors from `source`'s transformer output, fused with lower layer `layer` (None: last only; "auto": a learned mix)."""
+    """Token vectors from `source`'s transformer output, fused with lower layer `layer` (None: last only; "auto": a learned mix; "scalar-mix": ScalarMix.v1's model)."""
     check_dlfa_settings(layer, reduction, candidates)
     # thinc resolves the config default into a layer; a direct Python call without
     # `pooling` gets the dict itself, and configs filled by dlfa-spacy 0.1 say null.
     pool = pooling if isinstance(pooling, Model) else reduce_mean()
+    if layer == SCALAR_MIX:
+        # The rival, so that a sweep can set it by the same override as k: no AIF at all.
+        return scalar_mix_tok2vec(source, pool, grad_factor)
     if layer is None:
         model = chain(source, trfs2arrays(pool, grad_factor))
     else:
         # grad_factor scales what reaches the encoder, not the fusion weights' own
         # gradients, so it is applied inside the fusion layer.
         model = chain(source, AIFFusion(layer, reduction, grad_factor, candidates), trfs2arrays(pool, 1.0))
+    model.set_ref("listener", source)
+    return model
+
+
+def scalar_mix_tok2vec(
+    source: Model[List[Doc], List[TransformerData]],
+    pooling: Optional[Model[Ragged, Floats2d]] = None,
+    grad_factor: float = 1.0,
+) -> Model[List[Doc], List[Floats2d]]:
+    """Token vectors from the learned scalar mix of every hidden state of `source`'s transformer output."""
+    pool = pooling if isinstance(pooling, Model) else reduce_mean()
+    model = chain(source, ScalarMix(grad_factor), trfs2arrays(pool, 1.0))
     model.set_ref("listener", source)
     return model
 

@@ -41,6 +41,13 @@ def _layer_modules(transformer: torch.nn.Module) -> Optional[Sequence[torch.nn.M
     return node
 
 
+def _embeddings_module(transformer: torch.nn.Module) -> Optional[torch.nn.Module]:
+    """The module whose output is hidden_states[0] (the embeddings), for the known layouts."""
+    if getattr(transformer.config, "model_type", "") not in _LAYER_MODULE_PATHS:
+        return None
+    return getattr(transformer, "embeddings", None)
+
+
 def convert_transformer_inputs(model: Model, wps: WordpieceBatch, is_train: bool):
     """Build the HF model's kwargs; arrange for the requested lower layers to be kept."""
     transformer = model.shims[0]._hfmodel.transformer
@@ -55,14 +62,16 @@ def convert_transformer_inputs(model: Model, wps: WordpieceBatch, is_train: bool
     layers = model.attrs.get("fusion_layers") or []
     if layers:
         modules = _layer_modules(transformer)
-        if modules is None:
+        embeddings = _embeddings_module(transformer) if 0 in layers else None
+        if modules is None or (0 in layers and embeddings is None):
             # Unknown layout: let HF return all hidden states; the extra ones are
             # dropped again as soon as the output is converted.
             kwargs["output_hidden_states"] = True
         else:
             captured: Dict[int, torch.Tensor] = {}
+            # hidden_states[k] is the output of layer module k-1, and hidden_states[0] that of the embeddings.
             handles = [
-                modules[layer - 1].register_forward_hook(_capture(captured, layer))
+                (modules[layer - 1] if layer > 0 else embeddings).register_forward_hook(_capture(captured, layer))
                 for layer in layers
             ]
             model.attrs["_capture"] = (captured, handles)

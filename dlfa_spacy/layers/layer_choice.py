@@ -9,8 +9,14 @@ agree on which layers exist.
 from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 AUTO = "auto"
+# The listener setting of ScalarMix.v1: every hidden state, the embeddings included.
+SCALAR_MIX = "scalar-mix"
 # A request for every lower layer of the encoder, whatever N turns out to be.
 ALL_LOWER = "all-lower"
+# A request for every hidden state below the last: 0 (the embedding output) .. N-1.
+ALL_STATES = "all-states"
+# The requests whose layers depend on N.
+WHOLE_RANGES = (ALL_LOWER, ALL_STATES)
 Request = Union[int, str]
 LayerSetting = Union[None, int, str]
 
@@ -24,6 +30,8 @@ def requested_layers(layer: LayerSetting, candidates: Optional[Sequence[int]]) -
     """What a component with these settings asks the transformer to keep."""
     if layer is None:
         return ()
+    if layer == SCALAR_MIX:
+        return (ALL_STATES,)
     if is_auto(layer):
         return tuple(candidates) if candidates else (ALL_LOWER,)
     return (int(layer),)
@@ -35,6 +43,8 @@ def resolve_layers(requests: Iterable[Request], n_layers: int) -> List[int]:
     for request in requests:
         if request == ALL_LOWER:
             layers.update(range(1, n_layers))
+        elif request == ALL_STATES:
+            layers.update(range(0, n_layers))
         else:
             layers.add(int(request))
     return sorted(layers)
@@ -42,12 +52,13 @@ def resolve_layers(requests: Iterable[Request], n_layers: int) -> List[int]:
 
 def check_layer_setting(layer: LayerSetting, candidates: Optional[Sequence[int]], where: str) -> None:
     """Raise a ValueError naming the valid values unless `layer` and `candidates` are usable."""
-    if layer is not None and not is_auto(layer) and (
+    if layer is not None and not is_auto(layer) and layer != SCALAR_MIX and (
         isinstance(layer, bool) or not isinstance(layer, int) or layer < 1
     ):
         raise ValueError(
             f"{where}: `layer` must be an integer in 1..N-1 for an encoder with N layers "
-            f"(1..11 for mBERT), \"auto\" to learn a mix of lower layers, or null for no fusion; got {layer!r}"
+            f"(1..11 for mBERT), \"auto\" to learn a mix of lower layers, \"{SCALAR_MIX}\" for the scalar mix "
+            f"of every hidden state instead of AIF, or null for no fusion; got {layer!r}"
         )
     if candidates is None:
         return

@@ -12,7 +12,15 @@ from thinc.api import Model
 from transformers.file_utils import ModelOutput
 
 from .gradients import layer_key, layer_of_key
-from .layer_choice import ALL_LOWER, LayerSetting, Request, requested_layers, resolve_layers
+from .layer_choice import (
+    ALL_LOWER,
+    ALL_STATES,
+    WHOLE_RANGES,
+    LayerSetting,
+    Request,
+    requested_layers,
+    resolve_layers,
+)
 from .transformer_model import DLFATransformerModel, check_requests, num_hidden_layers
 
 
@@ -113,7 +121,7 @@ def forward(
 def _initial_layers(model: FusionListener) -> List[int]:
     """The layers to give zeros for before the transformer has run (nlp.initialize)."""
     component = model.upstream() if model.upstream is not None else None
-    if ALL_LOWER in model.requests:
+    if any(r in WHOLE_RANGES for r in model.requests):
         # init checked that the upstream transformer is there and loaded.
         return resolve_layers(model.requests, num_hidden_layers(component.model))
     return resolve_layers(model.requests, 0)
@@ -148,11 +156,17 @@ def _layers_to_drop(model: FusionListener, data: TransformerData) -> Set[int]:
     """The lower layers in `data` that this listener reads and no later listener does."""
     requests = model.requests
     later = model.needed_later
-    if not requests or ALL_LOWER in later:
+    if not requests or any(r in WHOLE_RANGES for r in later):
         return set()
     present = {layer_of_key(name) for name in data.model_output} - {None}
-    # ALL_LOWER means every lower layer the transformer kept, which is every one present.
-    mine = present if ALL_LOWER in requests else present & set(requests)
+    # A whole range means every layer the transformer kept of it, which is every one present
+    # (ALL_LOWER: all but the embeddings, which only an ALL_STATES listener asks for).
+    if ALL_STATES in requests:
+        mine = present
+    elif ALL_LOWER in requests:
+        mine = present - {0}
+    else:
+        mine = present & set(requests)
     return {layer for layer in mine if layer not in later}
 
 
@@ -161,8 +175,8 @@ def link_listeners(component: Transformer) -> None:
     listeners = [node for node in component.listeners if isinstance(node, FusionListener)]
     requests = {request for node in listeners for request in node.requests}
     if isinstance(component.model, DLFATransformerModel):
-        numbers = sorted(r for r in requests if r != ALL_LOWER)
-        component.model.attrs["fusion_layers"] = numbers + ([ALL_LOWER] if ALL_LOWER in requests else [])
+        numbers = sorted(r for r in requests if r not in WHOLE_RANGES)
+        component.model.attrs["fusion_layers"] = numbers + [r for r in WHOLE_RANGES if r in requests]
     for i, node in enumerate(listeners):
         node.upstream = UpstreamRef(component)
         node.needed_later = frozenset(request for later in listeners[i + 1 :] for request in later.requests)

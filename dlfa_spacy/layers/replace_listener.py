@@ -15,9 +15,14 @@ from thinc.api import Model
 
 DLFA_ARCHITECTURE = "dlfa_spacy.DLFA.v1"
 INLINE_ARCHITECTURE = "dlfa_spacy.Tok2VecTransformer.v1"
+SCALAR_MIX_ARCHITECTURE = "dlfa_spacy.ScalarMix.v1"
+# {listener architecture: (inline architecture, the listener keys it takes over)}
+_INLINE = {
+    DLFA_ARCHITECTURE: (INLINE_ARCHITECTURE, ("layer", "candidates", "reduction", "pooling", "grad_factor")),
+    SCALAR_MIX_ARCHITECTURE: ("dlfa_spacy.ScalarMixTransformer.v1", ("pooling", "grad_factor")),
+}
 _TRANSFORMER_KEYS = ("name", "get_spans", "tokenizer_config", "transformer_config", "mixed_precision",
                      "grad_scaler_config")
-_FUSION_KEYS = ("layer", "candidates", "reduction", "pooling", "grad_factor")
 
 
 def replace_listener(model: Model, listener: Model, tok2vec: Any) -> Model:
@@ -30,13 +35,14 @@ def replace_listener(model: Model, listener: Model, tok2vec: Any) -> Model:
 
 def replace_listener_cfg(tok2vec_model_cfg: Dict[str, Any], listener_model_cfg: Dict[str, Any]) -> Dict[str, Any]:
     """The config of the inline model that replaces a listener's config."""
-    if listener_model_cfg.get("@architectures") != DLFA_ARCHITECTURE:
+    if listener_model_cfg.get("@architectures") not in _INLINE:
         return stock_replace_listener_cfg(tok2vec_model_cfg, listener_model_cfg)
-    result: Dict[str, Any] = {"@architectures": INLINE_ARCHITECTURE}
+    architecture, listener_keys = _INLINE[listener_model_cfg["@architectures"]]
+    result: Dict[str, Any] = {"@architectures": architecture}
     for key in _TRANSFORMER_KEYS:
         if key in tok2vec_model_cfg:
             result[key] = tok2vec_model_cfg[key]
-    for key in _FUSION_KEYS:
+    for key in listener_keys:
         if key in listener_model_cfg:
             result[key] = listener_model_cfg[key]
     return result

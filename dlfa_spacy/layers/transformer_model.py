@@ -25,7 +25,7 @@ from thinc.types import Ragged
 from ..pairs import encode_pairs, find_separator
 from .gradients import LayeredBatch, LayerGrads, layer_key
 from .layer_capture import convert_transformer_inputs, convert_transformer_outputs
-from .layer_choice import ALL_LOWER, Request, resolve_layers
+from .layer_choice import ALL_LOWER, ALL_STATES, Request, resolve_layers
 from .replace_listener import replace_listener, replace_listener_cfg
 
 
@@ -110,6 +110,8 @@ def check_requests(requests: Sequence[Request], n_layers: int, encoder: str) -> 
             f"DLFA layer = \"auto\" needs lower layers to mix, but encoder '{encoder}' has {n_layers} layer"
         )
     for layer in resolve_layers(requests, n_layers):
+        if layer == 0 and ALL_STATES in requests:
+            continue  # the embedding output: only ScalarMix reads it, and it always exists
         check_fusion_layer(layer, n_layers, encoder)
 
 

@@ -10,8 +10,8 @@ import re
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Sequence, Tuple, Union
 
-from ..evaluate import LAYER_WEIGHTS_KEY, PAIRS_KEY
-from ..layers.layer_choice import AUTO
+from ..evaluate import LAYER_WEIGHTS_KEY, PAIRS_KEY, variant_name
+from ..layers.layer_choice import AUTO, SCALAR_MIX
 from ..tasks import TASKS
 
 REQUIRED_KEYS = ("task", "languages", "average", "average_without_en")
@@ -28,15 +28,17 @@ def is_number(value: Any) -> bool:
 def _layer_of(data: Mapping[str, Any], path: Path) -> Union[int, str, None]:
     """The fusion layer of a metrics file: its "layer", else the k (or "auto") of a "DLFA-k" variant."""
     layer = data.get("layer")
+    if layer is None and data.get("variant") == SCALAR_MIX:
+        return SCALAR_MIX
     if layer is None:
         match = re.fullmatch(r"DLFA-(\d+|auto)", str(data.get("variant", "")))
         if not match:
             return None
         return AUTO if match.group(1) == AUTO else int(match.group(1))
-    if layer == AUTO:
-        return AUTO
+    if layer in (AUTO, SCALAR_MIX):
+        return layer
     if isinstance(layer, bool) or not isinstance(layer, int):
-        raise ValueError(f"{path}: \"layer\" must be an integer, \"auto\" or null, got {layer!r}")
+        raise ValueError(f"{path}: \"layer\" must be an integer, \"auto\", \"{SCALAR_MIX}\" or null, got {layer!r}")
     return layer
 
 
@@ -113,7 +115,7 @@ def load_metrics(path: Union[str, Path]) -> Metrics:
     if data["average_without_en"] is not None and not is_number(data["average_without_en"]):
         raise ValueError(f"Metrics file {path}: \"average_without_en\" must be a number or null")
     layer = _layer_of(data, path)
-    variant = data.get("variant") or ("baseline" if layer is None else f"DLFA-{layer}")
+    variant = data.get("variant") or (variant_name(layer))
     return {
         **data, "path": path, "layer": layer, "variant": str(variant),
         "language_set": _language_set(data, path), "pair_set": sorted(pairs),

@@ -158,7 +158,7 @@ def mean_std_cell(values: Sequence[float]) -> str:
 
 
 def row_name(variant: str) -> str:
-    """The D_k table's row name of a variant: "baseline", "D_k" for "DLFA-k", "auto", else the name."""
+    """The D_k table's row name of a variant: "baseline", "D_k" for "DLFA-k", "auto", else the name ("scalar-mix")."""
     if variant == AUTO_VARIANT:
         return "auto"
     match = re.fullmatch(r"DLFA-(\d+)", variant)
@@ -240,8 +240,8 @@ def dev_score(m: Metrics) -> Optional[float]:
 
 
 def fixed_layers(runs: Dict[str, Dict[int, Metrics]]) -> Dict[str, Dict[int, Metrics]]:
-    """The variants of one task that fuse one fixed layer k (not "auto"), in order of k."""
-    return {v: seeds for v, seeds in fused(runs).items() if v != AUTO_VARIANT}
+    """The variants of one task that fuse one fixed layer k (not "auto" or "scalar-mix"), in order of k."""
+    return {v: seeds for v, seeds in fused(runs).items() if isinstance(next(iter(seeds.values()))["layer"], int)}
 
 
 def lacking_dev(runs: Dict[str, Dict[int, Metrics]]) -> List[Path]:

@@ -2,7 +2,7 @@
 import math
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from ..layers.layer_choice import AUTO
+from ..layers.layer_choice import AUTO, SCALAR_MIX
 from ..evaluate import PAIRS_KEY
 from ..tasks import TASKS, is_cross_lingual
 from .metrics_files import Metrics, is_number
@@ -27,9 +27,9 @@ def variant_key(m: Metrics) -> Tuple[int, float, str]:
     """Sort key: baseline first, then DLFA by layer, then anything else by name."""
     if m["variant"] == "baseline":
         return (0, 0, "")
-    if m["layer"] == AUTO:
-        # The learned mix after every fixed layer.
-        return (1, math.inf, m["variant"])
+    if m["layer"] in (AUTO, SCALAR_MIX):
+        # The learned mixes after every fixed layer: auto, then the scalar-mix rival.
+        return (1, math.inf, "0" if m["layer"] == AUTO else "1")
     if m["layer"] is not None:
         return (1, m["layer"], m["variant"])
     return (2, 0, m["variant"])
@@ -173,11 +173,12 @@ def layer_table(group: Sequence[Metrics]) -> List[str]:
 
 
 def layer_label(layer: Union[int, str]) -> str:
-    """A fusion layer's row label: "D_k", or "auto" for the learned mix."""
-    return "auto" if layer == AUTO else f"D_{layer}"
+    """A fusion layer's row label: "D_k", "auto" for the learned mix, "scalar-mix" for the rival."""
+    return layer if layer in (AUTO, SCALAR_MIX) else f"D_{layer}"
 
 
 def fusion_layers(group: Sequence[Metrics]) -> List[Union[int, str]]:
-    """The distinct fusion layers among one task's variants, "auto" last."""
+    """The distinct fusion layers among one task's variants, "auto" and "scalar-mix" last."""
     layers = {m["layer"] for m in group if m["layer"] is not None}
-    return sorted(layers, key=lambda k: math.inf if k == AUTO else k)
+    # Fixed layers by k, then "auto", then "scalar-mix".
+    return sorted(layers, key=lambda k: (0, k) if isinstance(k, int) else (1, 0 if k == AUTO else 1))
