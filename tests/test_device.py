@@ -136,6 +136,17 @@ def test_initialize_update_predict_never_convert_implicitly(strict_ops, tiny_ber
     assert len(doc) == 5
 
 
+def test_scalar_mix_never_converts_implicitly(strict_ops, tiny_bert):
+    nlp = make_nlp(tiny_bert, {"ner": "scalar-mix"})
+    egs = _ner_examples(nlp)
+    optimizer = nlp.initialize(lambda: egs)
+    losses = {}
+    for _ in range(2):
+        nlp.update(egs, sgd=optimizer, losses=losses)
+    assert set(losses) == {"transformer", "ner"}
+    assert [len(doc) for doc in nlp.pipe([t for t, _ in TRAIN])] == [len(t.split()) for t, _ in TRAIN]
+
+
 class CPUGradScaler(PyTorchGradScaler):
     """thinc's gradient scaler with its CUDA-only check lifted, to run its real code on the CPU."""
 
