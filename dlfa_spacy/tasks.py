@@ -93,6 +93,41 @@ TASKS: Dict[str, Task] = {
 }
 TASK_NAMES = tuple(TASKS)
 
+# The family of every test language of TASKS, for grouping languages in reports. The
+# labels are Glottolog's top-level families (family level, not genus), except that
+# Indo-European and Afro-Asiatic, with many languages here, are split at their usual
+# branches (Germanic, Romance, Slavic, Indo-Aryan, Iranian, Greek; Semitic). Glottolog
+# names Swahili's and Yoruba's family Atlantic-Congo (WALS: Niger-Congo); Basque is an isolate.
+LANGUAGE_FAMILIES: Dict[str, str] = {
+    "af": "Germanic", "de": "Germanic", "en": "Germanic", "nl": "Germanic",
+    "es": "Romance", "fr": "Romance", "it": "Romance", "pt": "Romance",
+    "bg": "Slavic", "pl": "Slavic", "ru": "Slavic",
+    "bn": "Indo-Aryan", "hi": "Indo-Aryan", "mr": "Indo-Aryan", "ur": "Indo-Aryan",
+    "fa": "Iranian",
+    "el": "Greek",
+    "ar": "Semitic", "he": "Semitic",
+    "kk": "Turkic", "tr": "Turkic",
+    "et": "Uralic", "fi": "Uralic", "hu": "Uralic",
+    "my": "Sino-Tibetan", "zh": "Sino-Tibetan",
+    "ja": "Japonic",
+    "ko": "Koreanic",
+    "ml": "Dravidian", "ta": "Dravidian", "te": "Dravidian",
+    "id": "Austronesian", "jv": "Austronesian", "ms": "Austronesian", "tl": "Austronesian",
+    "vi": "Austroasiatic",
+    "th": "Tai-Kadai",
+    "sw": "Atlantic-Congo", "yo": "Atlantic-Congo",
+    "eu": "Basque",
+    "ka": "Kartvelian",
+}
+
+
+def language_family(lang: str) -> str:
+    """The family label of a language code; a ValueError names the code otherwise."""
+    try:
+        return LANGUAGE_FAMILIES[lang]
+    except KeyError:
+        raise ValueError(f"language {lang!r} is not in the language family table (tasks.LANGUAGE_FAMILIES)") from None
+
 
 def get_task(name: str) -> Task:
     """The task called `name`; a ValueError lists the known ones otherwise."""
