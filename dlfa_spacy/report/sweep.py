@@ -12,7 +12,10 @@ A layer sweep writes one folder per trial, `OUT/trials/{variant}-s{seed}/metrics
 * per task, for the best k (highest mean English dev score: zero-shot, no target-language
   data may choose k; the test oracle is named beside it), the per-language gain with the 95%
   interval of a paired bootstrap over test examples pooled over seeds
-  (`metrics.bootstrap`), flagged significant when the interval excludes 0.
+  (`metrics.bootstrap`), flagged significant when the interval excludes 0, and how that
+  gain and its CI change as target languages are added (`language_count.py`);
+* for XNLI / PAWS-X, ECE / NLL / Brier per variant over seeds and ECE against k per
+  language family (`sweep_calibration.py`).
 """
 import os
 import re
@@ -27,7 +30,9 @@ from ..metrics.bootstrap import N_ROUNDS, SEED, BootstrapResult, as_array, per_l
 from ..tasks import TASKS
 from .layer_weights import layer_weights_section
 from .metrics_files import Metrics, check_same_metric, lacking_languages, layer_weights_by_task, load_metrics
+from .language_count import language_count_section
 from .plots import _figure
+from .sweep_calibration import calibration_section
 from .tables import MISSING, _table, pct, pct_diff, variant_key
 
 TRIALS = "trials"
@@ -376,6 +381,10 @@ def _task_section(task: str, runs: Dict[str, Dict[int, Metrics]], folder: Path,
     plot_gain_heatmap(*gain_matrix(runs), title, folder / png)
     lines += [f"![{title} gain over the baseline by fusion layer]({png})", ""]
     lines += _best_k_lines(runs, n_rounds, seed)
+    best = best_variant(runs)
+    if best is not None:
+        lines += language_count_section(task, runs, best, folder, f"sweep_{task}_language_count.png",
+                                        n_rounds=n_rounds, seed=seed)
     if AUTO_VARIANT in runs:
         lines += _auto_lines(task, runs, folder, n_rounds, seed)
     return lines
@@ -459,6 +468,7 @@ def render_sweep(trials: Sequence[Metrics], folder: Path, n_rounds: int = N_ROUN
     ]
     for task, runs in groups.items():
         lines += _task_section(task, runs, folder, n_rounds, seed)
+    lines += calibration_section(groups, folder, row_name)
     lines += ["", "Trials:", ""]
     lines += [f"- `{t['folder']}` ({TASKS[t['task']].title}, {t['variant']}, seed {t['seed']})" for t in trials]
     return "\n".join(lines) + "\n"
