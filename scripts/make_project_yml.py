@@ -162,8 +162,8 @@ def chain(task: str, demo: bool) -> List[Dict]:
     layer = f"--components.{comp}.model.tok2vec.layer"
     train_deps = [f"configs/{task}.cfg", f"{corpus}/train.spacy", f"{corpus}/dev.spacy"] + (["demo/encoder"] if demo else [])
     evaluate = f"python -m dlfa_spacy evaluate {training}/{{}}/model-best {corpus}/test --task {task} --output {metrics}/{task}-{{}}.json"
-    if demo:
-        evaluate += " --smoke"
+    # On the GPU in the full run, as README says; the demo runs on the CPU.
+    evaluate += " --smoke" if demo else " --gpu-id ${{vars.gpu_id}}"
     name = f"dlfa_{task}"
     version = "${vars.demo_version}" if demo else "${vars.version}"
     return [
@@ -198,7 +198,8 @@ def chain(task: str, demo: bool) -> List[Dict]:
 
 
 # The offline sweep: the demo encoder's lower layers 1-3 (it has 4), two seeds, one
-# tagging and one classification task, plus "auto"; 20 trials of ~20 s each on 2 CPU cores.
+# tagging and one classification task, plus "auto" and the scalar-mix rival; 24 trials
+# of ~20 s each on 2 CPU cores.
 DEMO_SWEEP_TASKS = ["ner", "xnli"]
 
 
@@ -208,14 +209,14 @@ def sweep_command(task: str, demo: bool) -> Dict:
     corpus, out = f"{root}corpus/{task}", f"{root}sweeps/{task}"
     script = (f"python -m dlfa_spacy sweep configs/{task}.cfg --train {corpus}/train.spacy --dev {corpus}/dev.spacy "
               f"--test-dir {corpus}/test --task {task} --layers ${{vars.{v}sweep_layers}} "
-              f"--seeds ${{vars.{v}sweep_seeds}} --auto --output {out}")
+              f"--seeds ${{vars.{v}sweep_seeds}} --auto --scalar-mix --output {out}")
     if demo:
         script += " --num-cpus 2 --cpus-per-trial 1"
     else:
         script += " --gpu-id ${vars.gpu_id} --gpus-per-trial ${vars.sweep_gpus_per_trial}"
     script += f" -- {training_overrides(task, demo)}"
     return {"name": f"{p}sweep-{task}",
-            "help": f"Layer sweep of {task}: the baseline, DLFA with each layer k and with layer auto, for each seed, as Ray tasks "
+            "help": f"Layer sweep of {task}: the baseline, DLFA with each layer k and with layer auto, and the scalar-mix rival, for each seed, as Ray tasks "
                     "(finished trials are skipped, so a rerun resumes).",
             "script": [script],
             "deps": [f"configs/{task}.cfg", f"{corpus}/train.spacy", f"{corpus}/dev.spacy", f"{corpus}/test"]
@@ -227,9 +228,38 @@ def sweep_report(tasks: List[str], demo: bool) -> Dict:
     root = "demo/" if demo else ""
     sweeps = " ".join(f"--sweep {root}sweeps/{t}" for t in tasks)
     return {"name": ("demo-" if demo else "") + "sweep-report",
-            "help": "The sweep report: D_k mean ± std over seeds, gain heatmaps, best k on English dev, bootstrap CIs.",
+            "help": "The sweep report: D_k mean ± std over seeds, gain heatmaps, best k on English dev, bootstrap CIs, "
+                    "scalar mix, calibration by layer, gains as target languages are added.",
             "script": [f"python -m dlfa_spacy report {sweeps} --output {root}reports"],
             "deps": [f"{root}sweeps/{t}/trials" for t in tasks], "outputs": [f"{root}reports/sweep.md"]}
+
+
+# Temperature scaling: the classification tasks' DLFA pipelines of `all` / `demo`.
+CALIBRATED_TASKS = ["xnli", "pawsx"]
+
+
+def calibrate_command(task: str, demo: bool) -> Dict:
+    """Fit the DLFA pipeline's temperature on English dev only, then evaluate the calibrated pipeline."""
+    p, root = ("demo-", "demo/") if demo else ("", "")
+    model, out = f"{root}training/{task}/dlfa/model-best", f"{root}training/{task}/dlfa-calibrated"
+    metrics = f"{root}metrics/calibrated/{task}-dlfa.json"
+    evaluate = (f"python -m dlfa_spacy evaluate {out} {root}corpus/{task}/test --task {task} --output {metrics}"
+                + (" --smoke" if demo else " --gpu-id ${vars.gpu_id}"))
+    return {"name": f"{p}calibrate-{task}",
+            "help": f"Temperature scaling of the DLFA {task} pipeline, fitted on English dev only; evaluated per language "
+                    "with ECE / NLL / Brier before and after.",
+            "script": [f"python -m dlfa_spacy calibrate {model} {root}corpus/{task}/dev.spacy {out}", evaluate],
+            "deps": [model, f"{root}corpus/{task}/dev.spacy", f"{root}corpus/{task}/test"],
+            "outputs": [out, metrics]}
+
+
+def calibration_report(demo: bool) -> Dict:
+    root = "demo/" if demo else ""
+    files = [f"{root}metrics/calibrated/{t}-dlfa.json" for t in CALIBRATED_TASKS]
+    return {"name": ("demo-" if demo else "") + "calibration-report",
+            "help": "The calibrated pipelines' report: temperature, ECE / NLL / Brier before and after scaling.",
+            "script": [f"python -m dlfa_spacy report {' '.join(files)} --output {root}reports/calibrated"],
+            "deps": files, "outputs": [f"{root}reports/calibrated/results.md"]}
 
 
 def report(demo: bool) -> Dict:
@@ -261,6 +291,8 @@ def project() -> Dict:
         commands.append(report(demo))
     commands += [sweep_command(task, False) for task in TASKS] + [sweep_report(TASKS, False)]
     commands += [sweep_command(task, True) for task in DEMO_SWEEP_TASKS] + [sweep_report(DEMO_SWEEP_TASKS, True)]
+    for demo in (False, True):
+        commands += [calibrate_command(task, demo) for task in CALIBRATED_TASKS] + [calibration_report(demo)]
     names = [c["name"] for c in commands]
     order = ["convert", "train", "train-{}-baseline", "evaluate"]
 
@@ -279,6 +311,12 @@ def project() -> Dict:
         "demo-sweep": ["demo-encoder"] + [f"demo-convert-{t}" for t in DEMO_SWEEP_TASKS]
         + [f"demo-sweep-{t}" for t in DEMO_SWEEP_TASKS] + ["demo-sweep-report"],
     }
+    # The research questions built so far: calibration and temperature scaling, the
+    # scalar-mix rival and gains by number of target languages (in the sweep report).
+    workflows["research"] = workflows["sweep"] + [
+        step for t in CALIBRATED_TASKS for step in (f"train-{t}", f"calibrate-{t}")] + ["calibration-report"]
+    workflows["demo-research"] = workflows["demo-sweep"] + ["demo-convert-pawsx"] + [
+        step for t in CALIBRATED_TASKS for step in (f"demo-train-{t}", f"demo-calibrate-{t}")] + ["demo-calibration-report"]
     assert all(step in names for steps in workflows.values() for step in steps)
     return {
         "title": "DLFA: feature aggregation for zero-shot cross-lingual transfer (spaCy)",

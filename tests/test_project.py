@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import spacy
 from spacy.tokens import DocBin
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -230,7 +231,7 @@ def test_demo_sweep_writes_the_sweep_report_and_a_rerun_starts_no_trial(demo_pro
     _project_run(demo_project, "demo-sweep")
     for task in ("ner", "xnli"):
         trials = sorted(p.parent.name for p in (demo_project / "demo" / "sweeps" / task).glob("trials/*/metrics.json"))
-        variants = ("baseline", "DLFA-1", "DLFA-2", "DLFA-3", "DLFA-auto")
+        variants = ("baseline", "DLFA-1", "DLFA-2", "DLFA-3", "DLFA-auto", "scalar-mix")
         assert trials == sorted(f"{v}-s{s}" for v in variants for s in (0, 1))
         assert (demo_project / "demo" / "reports" / f"sweep_{task}_layer_weights.png").read_bytes()[:4] == b"\x89PNG"
         assert (demo_project / "demo" / "reports" / f"sweep_{task}_gain.png").read_bytes()[:4] == b"\x89PNG"
@@ -243,9 +244,37 @@ def test_demo_sweep_writes_the_sweep_report_and_a_rerun_starts_no_trial(demo_pro
         assert "chosen on English dev" in section and "| Language | baseline | DLFA-" in section
         assert section.count("[") >= 4 and "| **average** |" in section  # the CIs per language and on average
         assert f"#### {title}: learned layer choice (auto)" in section and "| Language | baseline | DLFA-auto |" in section
+        assert f"#### {title}: scalar mix of every layer (the rival)" in section
+        assert "| Language | baseline | scalar-mix |" in section
+        # de, es, ru are the target languages: three steps of adding one.
+        assert f"#### {title}: gain as target languages are added (DLFA-" in section
+    assert "| scalar-mix |" in report.split("## D_k", 1)[1].split("## English dev", 1)[0]
+    calibration = report.split("## Calibration by fusion layer", 1)[1]
+    assert "### XNLI calibration" in calibration and "### NER calibration" not in calibration
+    assert (demo_project / "demo" / "reports" / "sweep_xnli_calibration.png").read_bytes()[:4] == b"\x89PNG"
     logs = sorted((demo_project / "demo" / "sweeps").glob("*/trials/*/train.log"))
-    assert len(logs) == 20
+    assert len(logs) == 24
     mtimes = [p.stat().st_mtime_ns for p in logs]
     again = _project_run(demo_project, "demo-sweep")
     assert "% in " not in again.stdout  # no trial trained
     assert [p.stat().st_mtime_ns for p in logs] == mtimes
+
+
+@pytest.mark.slow
+def test_demo_research_calibrates_on_english_dev_and_reports_before_and_after(demo_project):
+    # After the demo and demo-sweep: only the calibration steps are left to run.
+    _project_run(demo_project, "demo-research")
+    for task in ("xnli", "pawsx"):
+        metrics = json.loads((demo_project / "demo" / "metrics" / "calibrated" / f"{task}-dlfa.json").read_text())
+        uncalibrated = json.loads((demo_project / "demo" / "metrics" / f"{task}-dlfa.json").read_text())
+        assert metrics["temperature"] > 0 and sorted(metrics["languages"]) == ["de", "en", "es", "ru"]
+        for lang, scores in metrics["languages"].items():
+            before = scores["calibration"]["before"]
+            assert before["accuracy"] == scores["accuracy"] == uncalibrated["languages"][lang]["accuracy"]
+            assert before["ece"] == pytest.approx(uncalibrated["languages"][lang]["ece"], abs=1e-9)
+        loaded = spacy.load(demo_project / "demo" / "training" / task / "dlfa-calibrated")
+        assert loaded.pipe_names[-1] == "temperature_scaling"
+        assert loaded.get_pipe("temperature_scaling").temperature == metrics["temperature"]
+    report = (demo_project / "demo" / "reports" / "calibrated" / "results.md").read_text(encoding="utf8")
+    for title in ("XNLI", "PAWS-X"):
+        assert f"### {title} temperature scaling (fitted on English dev; mean over languages)" in report

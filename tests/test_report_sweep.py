@@ -290,3 +290,20 @@ def test_auto_is_a_row_and_a_comparison_with_ci_and_weights(tmp_path):
     assert rows["en"] == ["50.00", "50.00", "+0.00", "[+0.00, +0.00]", "no"]
     assert "- XNLI: layer 1: 0.200, layer 2: 0.500, layer 3: 0.300 (mean of 2 runs)" in auto
     assert (tmp_path / "r" / "sweep_xnli_layer_weights.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_scalar_mix_is_compared_on_the_same_seeds_but_never_chosen_as_best_k(tmp_path):
+    def rival(seed, n_de, dev):
+        return {**trial("xnli", None, seed, {"de": correct(n_de), "en": correct(14)}, dev=dev),
+                "layer": "scalar-mix", "variant": "scalar-mix"}
+
+    trials = [t for t in TRIALS if t["task"] == "xnli" and t["layer"] != 8] + [rival(1, 16, 0.95), rival(2, 16, 0.95)]
+    text = write_sweep_report([write_trials(tmp_path / "sweep", trials)], tmp_path / "reports").read_text()
+    assert list(table_rows(text, "| k | XNLI |")) == ["baseline", "D_4", "scalar-mix"]
+    # Its English dev score is the highest, but only a fixed k can be the best k.
+    assert "Best fusion layer: D_4, chosen on English dev" in text
+    section = text[text.index("#### XNLI: scalar mix of every layer (the rival)"):]
+    # de 0.8, en 0.7 -> 0.75 in both seeds; the baseline 0.625; D_4 0.8.
+    assert "Test average 75.00 against the baseline's 62.50; D_4 80.00." in section
+    rows = table_rows(section, "| Language | baseline | scalar-mix |")
+    assert rows["de"][:3] == ["55.00", "80.00", "+25.00"] and rows["**average**"][2] == "+12.50"

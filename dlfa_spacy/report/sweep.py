@@ -40,6 +40,7 @@ METRICS_FILE = "metrics.json"
 PER_EXAMPLE = "per_example"
 REPORT_FILE = "sweep.md"
 AUTO_VARIANT = "DLFA-auto"
+SCALAR_MIX_VARIANT = "scalar-mix"
 SMOKE_NOTE = "numbers are from a smoke run of the machinery, not results"
 
 # {task: {variant: {seed: metrics}}}, tasks in paper order, variants baseline first then by k.
@@ -387,7 +388,21 @@ def _task_section(task: str, runs: Dict[str, Dict[int, Metrics]], folder: Path,
                                         n_rounds=n_rounds, seed=seed)
     if AUTO_VARIANT in runs:
         lines += _auto_lines(task, runs, folder, n_rounds, seed)
+    if SCALAR_MIX_VARIANT in runs:
+        lines += _scalar_mix_lines(task, runs, n_rounds, seed)
     return lines
+
+
+def _scalar_mix_lines(task: str, runs: Dict[str, Dict[int, Metrics]], n_rounds: int, seed: int) -> List[str]:
+    """The scalar-mix rival of one task: its scores and CIs against the baseline, beside best k and auto."""
+    seeds = runs[SCALAR_MIX_VARIANT]
+    others = [(row_name(v), runs[v]) for v in (best_variant(runs), AUTO_VARIANT) if v in runs]
+    beside = "".join(f"; {name} {pct(mean_average(r))}" for name, r in others)
+    lines = ["", f"#### {TASKS[task].title}: scalar mix of every layer (the rival)", "",
+             "ScalarMix.v1: softmax-weighted sum of every hidden state times a learned scale, no gate, on the "
+             f"same seeds. Test average {pct(mean_average(seeds))} against the baseline's "
+             f"{pct(mean_average(runs['baseline']))}{beside}.", ""]
+    return lines + _comparison(runs, SCALAR_MIX_VARIANT, n_rounds, seed)
 
 
 def _comparison(runs: Dict[str, Dict[int, Metrics]], variant: str, n_rounds: int, seed: int) -> List[str]:
