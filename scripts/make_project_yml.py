@@ -9,7 +9,7 @@ written out again with the demo's paths and values.
 import argparse
 import sys
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import yaml
 
@@ -132,14 +132,16 @@ def variables() -> Dict:
         out[f"demo_{task}_layer"] = DEMO_LAYER[task]
         out[f"demo_{task}_langs"] = DEMO_LANGS[task]
     out.update({"demo_sweep_layers": "1-3", "demo_sweep_seeds": "0,1"})
+    # The encoder comparison's other encoders (hub ids or local folders, e.g. an unzipped mSimCSE).
+    out.update({"encoder_xlmr": "xlm-roberta-base", "encoder_labse": "setu4993/LaBSE", "demo_encoder_seeds": "0"})
     return out
 
 
-def training_overrides(task: str, demo: bool) -> str:
+def training_overrides(task: str, demo: bool, encoder: Optional[str] = None) -> str:
     """The config overrides every training of a task gets: encoder and epochs (and the demo's rate and eval steps)."""
     if not demo:
-        return f"--encoder.name ${{vars.transformer}} --training.max_epochs ${{vars.{task}_epochs}}"
-    return ("--encoder.name ${vars.demo_transformer} --training.max_epochs ${vars.demo_epochs} "
+        return f"--encoder.name {encoder or '${vars.transformer}'} --training.max_epochs ${{vars.{task}_epochs}}"
+    return (f"--encoder.name {encoder or '${vars.demo_transformer}'} --training.max_epochs ${{vars.demo_epochs}} "
             "--training.optimizer.learn_rate ${vars.demo_learn_rate} --training.eval_frequency 50")
 
 
@@ -234,6 +236,46 @@ def sweep_report(tasks: List[str], demo: bool) -> Dict:
             "deps": [f"{root}sweeps/{t}/trials" for t in tasks], "outputs": [f"{root}reports/sweep.md"]}
 
 
+# Encoders compared on XNLI and STS: baseline, DLFA at XNLI's paper layer (the best k of
+# mBERT; STS has none) and auto. Any hub id or local folder fits the variables.
+ENCODERS = {"mbert": ("mBERT", "${vars.transformer}"), "xlmr": ("XLM-R", "${vars.encoder_xlmr}"),
+            "labse": ("LaBSE", "${vars.encoder_labse}")}
+DEMO_ENCODERS = {"bert": ("tiny BERT", "demo/encoder"), "xlmr": ("tiny XLM-R", "demo/encoder-xlmr")}
+ENCODER_TASKS = ["xnli", "sts"]
+
+
+def encoder_sweep(key: str, task: str, demo: bool) -> Dict:
+    """One encoder's sweep of one task: baseline, the task's k (if the paper has one) and auto."""
+    p, v, root = ("demo-", "demo_", "demo/") if demo else ("", "", "")
+    title, encoder = (DEMO_ENCODERS if demo else ENCODERS)[key]
+    corpus, out = f"{root}corpus/{task}", f"{root}sweeps/encoders/{key}/{task}"
+    layers = f" --layers ${{vars.{v}{task}_layer}}" if TASK_TABLE[task].paper_layer is not None else ""
+    seeds = "${vars.demo_encoder_seeds}" if demo else "${vars.sweep_seeds}"
+    script = (f"python -m dlfa_spacy sweep configs/{task}.cfg --train {corpus}/train.spacy --dev {corpus}/dev.spacy "
+              f"--test-dir {corpus}/test --task {task}{layers} --seeds {seeds} --auto --output {out}")
+    script += (" --num-cpus 2 --cpus-per-trial 1" if demo
+               else " --gpu-id ${vars.gpu_id} --gpus-per-trial ${vars.sweep_gpus_per_trial}")
+    script += f" -- {training_overrides(task, demo, encoder)}"
+    return {"name": f"{p}compare-{key}-{task}",
+            "help": f"{title} on {task}: baseline, DLFA and auto, for each seed (finished trials are skipped).",
+            "script": [script],
+            "deps": [f"configs/{task}.cfg", f"{corpus}/train.spacy", f"{corpus}/dev.spacy", f"{corpus}/test"]
+            + ([encoder] if demo else []),
+            "outputs_no_cache": [f"{out}/trials"]}
+
+
+def encoder_report(demo: bool) -> Dict:
+    root = "demo/" if demo else ""
+    encoders = DEMO_ENCODERS if demo else ENCODERS
+    named = " ".join(f"--encoder \"{title}={root}sweeps/encoders/{key}/{task}\""
+                     for key, (title, _) in encoders.items() for task in ENCODER_TASKS)
+    return {"name": ("demo-" if demo else "") + "compare-encoders-report",
+            "help": "encoders.md: each encoder's baseline, DLFA and auto side by side, with bootstrap CIs of the gains.",
+            "script": [f"python -m dlfa_spacy report {named} --output {root}reports"],
+            "deps": [f"{root}sweeps/encoders/{key}/{task}/trials" for key in encoders for task in ENCODER_TASKS],
+            "outputs": [f"{root}reports/encoders.md"]}
+
+
 # Temperature scaling: the classification tasks' DLFA pipelines of `all` / `demo`.
 CALIBRATED_TASKS = ["xnli", "pawsx"]
 
@@ -293,6 +335,14 @@ def project() -> Dict:
     commands += [sweep_command(task, True) for task in DEMO_SWEEP_TASKS] + [sweep_report(DEMO_SWEEP_TASKS, True)]
     for demo in (False, True):
         commands += [calibrate_command(task, demo) for task in CALIBRATED_TASKS] + [calibration_report(demo)]
+        commands += [encoder_sweep(key, task, demo) for key in (DEMO_ENCODERS if demo else ENCODERS)
+                     for task in ENCODER_TASKS] + [encoder_report(demo)]
+    commands.append(
+        {"name": "demo-encoder-xlmr",
+         "help": "Build a tiny XLM-R locally: sentencepiece vocabulary from the demo texts, random weights (no download).",
+         "script": ["python -m dlfa_spacy local-xlmr demo/encoder-xlmr --texts assets/demo/text/vocab_corpus.txt "
+                    "--layers 4 --width 64 --heads 4 --vocab-size 3000"],
+         "deps": ["assets/demo/text/vocab_corpus.txt"], "outputs": ["demo/encoder-xlmr"]})
     names = [c["name"] for c in commands]
     order = ["convert", "train", "train-{}-baseline", "evaluate"]
 
@@ -314,9 +364,12 @@ def project() -> Dict:
     # The research questions built so far: calibration and temperature scaling, the
     # scalar-mix rival and gains by number of target languages (in the sweep report).
     workflows["research"] = workflows["sweep"] + [
-        step for t in CALIBRATED_TASKS for step in (f"train-{t}", f"calibrate-{t}")] + ["calibration-report"]
+        step for t in CALIBRATED_TASKS for step in (f"train-{t}", f"calibrate-{t}")] + ["calibration-report"] + [
+        f"compare-{key}-{t}" for key in ENCODERS for t in ENCODER_TASKS] + ["compare-encoders-report"]
     workflows["demo-research"] = workflows["demo-sweep"] + ["demo-convert-pawsx"] + [
-        step for t in CALIBRATED_TASKS for step in (f"demo-train-{t}", f"demo-calibrate-{t}")] + ["demo-calibration-report"]
+        step for t in CALIBRATED_TASKS for step in (f"demo-train-{t}", f"demo-calibrate-{t}")] + [
+        "demo-calibration-report", "demo-encoder-xlmr", "demo-convert-sts"] + [
+        f"demo-compare-{key}-{t}" for key in DEMO_ENCODERS for t in ENCODER_TASKS] + ["demo-compare-encoders-report"]
     assert all(step in names for steps in workflows.values() for step in steps)
     return {
         "title": "DLFA: feature aggregation for zero-shot cross-lingual transfer (spaCy)",
