@@ -16,7 +16,7 @@ from dlfa_spacy.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "data" / "corpora"
-COMMANDS = {"convert", "prepare", "evaluate", "report", "local-bert", "sweep", "calibrate", "local-xlmr"}
+COMMANDS = {"convert", "prepare", "evaluate", "report", "local-bert", "sweep", "calibrate", "local-xlmr", "export-encoder"}
 
 
 def run_module(*args: str) -> subprocess.CompletedProcess:

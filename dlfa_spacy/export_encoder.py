@@ -1,0 +1,46 @@
+"""Export the fine-tuned encoder of a trained pipeline as a Hugging Face checkpoint folder.
+
+This is how intermediate-task training reuses an encoder: train POS or a parser on
+English, export its transformer, and give the folder as `--encoder.name` of the XNLI or
+PAWS-X training. The target task then starts from exactly the weights that sourcing the
+trained `transformer` component would give it, while its config stays the task's own (one
+config per task, with or without an intermediate task).
+"""
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Union
+
+from spacy.language import Language
+
+
+def transformer_name(nlp: Language) -> str:
+    """The name of the pipeline's first transformer component; ValueError naming the pipes otherwise."""
+    for name in nlp.pipe_names:
+        if nlp.get_pipe_meta(name).factory == "transformer":
+            return name
+    raise ValueError(f"The pipeline has no transformer component to export; it has {list(nlp.pipe_names)}")
+
+
+def export_encoder(model: Union[str, Path, Language], output: Union[str, Path]) -> Path:
+    """Save the pipeline's encoder and tokenizer with save_pretrained into `output` (replaced atomically)."""
+    from .evaluate import _load_model
+
+    nlp = _load_model(model)
+    trf = nlp.get_pipe(transformer_name(nlp)).model
+    if trf.transformer is None or trf.tokenizer is None:
+        raise ValueError("The transformer component is not initialised: export a trained pipeline (model-best)")
+    output = Path(output)
+    if output.exists() and not output.is_dir():
+        raise ValueError(f"Output {output} exists and is not a folder")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}-"))
+    try:
+        trf.transformer.save_pretrained(str(tmp))
+        trf.tokenizer.save_pretrained(str(tmp))
+        shutil.rmtree(output, ignore_errors=True)
+        tmp.rename(output)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return output
