@@ -9,7 +9,7 @@ written out again with the demo's paths and values.
 import argparse
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import yaml
 
@@ -133,15 +133,17 @@ def variables() -> Dict:
         out[f"demo_{task}_langs"] = DEMO_LANGS[task]
     out.update({"demo_sweep_layers": "1-3", "demo_sweep_seeds": "0,1"})
     # The encoder comparison's other encoders (hub ids or local folders, e.g. an unzipped mSimCSE).
-    out.update({"encoder_xlmr": "xlm-roberta-base", "encoder_labse": "setu4993/LaBSE", "demo_encoder_seeds": "0"})
+    out.update({"encoder_xlmr": "xlm-roberta-base", "encoder_labse": "setu4993/LaBSE", "demo_encoder_seeds": "0",
+                # The research demo's trainings are shorter than the demo's, to keep it within ~15 minutes.
+                "demo_research_epochs": 5})
     return out
 
 
-def training_overrides(task: str, demo: bool, encoder: Optional[str] = None) -> str:
+def training_overrides(task: str, demo: bool, encoder: Optional[str] = None, demo_epochs: str = "demo_epochs") -> str:
     """The config overrides every training of a task gets: encoder and epochs (and the demo's rate and eval steps)."""
     if not demo:
         return f"--encoder.name {encoder or '${vars.transformer}'} --training.max_epochs ${{vars.{task}_epochs}}"
-    return (f"--encoder.name {encoder or '${vars.demo_transformer}'} --training.max_epochs ${{vars.demo_epochs}} "
+    return (f"--encoder.name {encoder or '${vars.demo_transformer}'} --training.max_epochs ${{vars.{demo_epochs}}} "
             "--training.optimizer.learn_rate ${vars.demo_learn_rate} --training.eval_frequency 50")
 
 
@@ -244,10 +246,11 @@ DEMO_ENCODERS = {"bert": ("tiny BERT", "demo/encoder"), "xlmr": ("tiny XLM-R", "
 ENCODER_TASKS = ["xnli", "sts"]
 
 
-def encoder_sweep(key: str, task: str, demo: bool) -> Dict:
+def encoder_sweep(key: str, task: str, demo: bool, encoder: Optional[str] = None, title: Optional[str] = None) -> Dict:
     """One encoder's sweep of one task: baseline, the task's k (if the paper has one) and auto."""
     p, v, root = ("demo-", "demo_", "demo/") if demo else ("", "", "")
-    title, encoder = (DEMO_ENCODERS if demo else ENCODERS)[key]
+    if encoder is None:
+        title, encoder = (DEMO_ENCODERS if demo else ENCODERS)[key]
     corpus, out = f"{root}corpus/{task}", f"{root}sweeps/encoders/{key}/{task}"
     layers = f" --layers ${{vars.{v}{task}_layer}}" if TASK_TABLE[task].paper_layer is not None else ""
     seeds = "${vars.demo_encoder_seeds}" if demo else "${vars.sweep_seeds}"
@@ -255,7 +258,7 @@ def encoder_sweep(key: str, task: str, demo: bool) -> Dict:
               f"--test-dir {corpus}/test --task {task}{layers} --seeds {seeds} --auto --output {out}")
     script += (" --num-cpus 2 --cpus-per-trial 1" if demo
                else " --gpu-id ${vars.gpu_id} --gpus-per-trial ${vars.sweep_gpus_per_trial}")
-    script += f" -- {training_overrides(task, demo, encoder)}"
+    script += f" -- {training_overrides(task, demo, encoder, 'demo_research_epochs')}"
     return {"name": f"{p}compare-{key}-{task}",
             "help": f"{title} on {task}: baseline, DLFA and auto, for each seed (finished trials are skipped).",
             "script": [script],
@@ -264,16 +267,78 @@ def encoder_sweep(key: str, task: str, demo: bool) -> Dict:
             "outputs_no_cache": [f"{out}/trials"]}
 
 
-def encoder_report(demo: bool) -> Dict:
+def encoder_report(demo: bool, rows: Optional[Dict[str, str]] = None, tasks: Sequence[str] = ENCODER_TASKS,
+                   name: str = "compare-encoders-report", folder: str = "reports") -> Dict:
+    """encoders.md from the encoder sweeps `rows` ({key: title}, default the compared encoders) of `tasks`."""
     root = "demo/" if demo else ""
-    encoders = DEMO_ENCODERS if demo else ENCODERS
-    named = " ".join(f"--encoder \"{title}={root}sweeps/encoders/{key}/{task}\""
-                     for key, (title, _) in encoders.items() for task in ENCODER_TASKS)
-    return {"name": ("demo-" if demo else "") + "compare-encoders-report",
+    if rows is None:
+        rows = {key: title for key, (title, _) in (DEMO_ENCODERS if demo else ENCODERS).items()}
+    named = " ".join(f"--encoder \"{title}={root}sweeps/encoders/{key}/{task}\"" for key, title in rows.items()
+                     for task in tasks)
+    return {"name": ("demo-" if demo else "") + name,
             "help": "encoders.md: each encoder's baseline, DLFA and auto side by side, with bootstrap CIs of the gains.",
-            "script": [f"python -m dlfa_spacy report {named} --output {root}reports"],
-            "deps": [f"{root}sweeps/encoders/{key}/{task}/trials" for key in encoders for task in ENCODER_TASKS],
-            "outputs": [f"{root}reports/encoders.md"]}
+            "script": [f"python -m dlfa_spacy report {named} --output {root}{folder}"],
+            "deps": [f"{root}sweeps/encoders/{key}/{task}/trials" for key in rows for task in tasks],
+            "outputs": [f"{root}{folder}/encoders.md"]}
+
+
+# Intermediate tasks (English, before the target task): POS (easy) and UD parsing (hard),
+# for mBERT and XLM-R; the target tasks then train from the exported encoder.
+INTERMEDIATE = {"pos": "POS", "parser": "parser"}
+INTERMEDIATE_ENCODERS = ["mbert", "xlmr"]
+INTERMEDIATE_TARGETS = ["xnli", "pawsx"]
+DEMO_INTERMEDIATE_TARGETS = ["xnli"]
+
+
+def intermediate_commands(demo: bool) -> List[Dict]:
+    """Convert the parser data; per encoder and intermediate task: train, export, and sweep the targets from it."""
+    p, root = ("demo-", "demo/") if demo else ("", "")
+    encoders = DEMO_ENCODERS if demo else {k: ENCODERS[k] for k in INTERMEDIATE_ENCODERS}
+    source = "assets/demo" if demo else SOURCES["pos"]
+    treebank = "en_demo" if demo else "en_ewt"
+    commands = [{"name": f"{p}convert-parser",
+                 "help": "English UD with syntactic words and their dependency trees, for the parser.",
+                 "script": [f"python -m dlfa_spacy prepare pos {root}corpus/parser --source {source} --langs en "
+                            f"--ud-tokens words --train-treebank {treebank}"],
+                 "deps": ["assets/demo"] if demo else source_files("pos"),
+                 "outputs": [f"{root}corpus/parser/train.spacy", f"{root}corpus/parser/dev.spacy"]}]
+    targets = DEMO_INTERMEDIATE_TARGETS if demo else INTERMEDIATE_TARGETS
+    for key, (title, encoder) in encoders.items():
+        for itask, ititle in INTERMEDIATE.items():
+            model, exported = f"{root}training/intermediate/{key}-{itask}", f"{root}encoders/{key}-{itask}"
+            corpus = f"{root}corpus/{itask}"
+            # The encoder is what carries over: the intermediate head reads the last layer only.
+            component = "tagger" if itask == "pos" else "parser"
+            train = (f"python -m spacy train configs/{itask}.cfg --paths.train {corpus}/train.spacy --paths.dev "
+                     f"{corpus}/dev.spacy {training_overrides('pos', demo, encoder, 'demo_research_epochs')} "
+                     f"--gpu-id ${{vars.gpu_id}} --output {model} --components.{component}.model.tok2vec.layer null")
+            commands.append({
+                "name": f"{p}intermediate-{key}-{itask}",
+                "help": f"{title} fine-tuned on English {ititle} (the intermediate task), its encoder exported.",
+                "script": [train, f"python -m dlfa_spacy export-encoder {model}/model-best {exported}"],
+                "deps": [f"configs/{itask}.cfg", f"{corpus}/train.spacy", f"{corpus}/dev.spacy"]
+                + ([encoder] if demo else []),
+                "outputs": [f"{model}/model-best", exported]})
+            commands += [encoder_sweep(f"{key}-{itask}", task, demo, exported, f"{title} + {ititle}") for task in targets]
+    rows = {}
+    for key, (title, _) in encoders.items():
+        rows[key] = title
+        rows.update({f"{key}-{itask}": f"{title} + {ititle}" for itask, ititle in INTERMEDIATE.items()})
+    commands.append(encoder_report(demo, rows, targets, "intermediate-report", "reports/intermediate"))
+    return commands
+
+
+def intermediate_steps(demo: bool) -> List[str]:
+    """The workflow steps of the intermediate-task experiment."""
+    p = "demo-" if demo else ""
+    encoders = DEMO_ENCODERS if demo else {k: ENCODERS[k] for k in INTERMEDIATE_ENCODERS}
+    targets = DEMO_INTERMEDIATE_TARGETS if demo else INTERMEDIATE_TARGETS
+    steps = [f"{p}convert-pos", f"{p}convert-parser"]
+    steps += [f"{p}compare-{key}-{t}" for key in encoders for t in targets]
+    for key in encoders:
+        for itask in INTERMEDIATE:
+            steps += [f"{p}intermediate-{key}-{itask}"] + [f"{p}compare-{key}-{itask}-{t}" for t in targets]
+    return steps + [f"{p}intermediate-report"]
 
 
 # Temperature scaling: the classification tasks' DLFA pipelines of `all` / `demo`.
@@ -337,6 +402,11 @@ def project() -> Dict:
         commands += [calibrate_command(task, demo) for task in CALIBRATED_TASKS] + [calibration_report(demo)]
         commands += [encoder_sweep(key, task, demo) for key in (DEMO_ENCODERS if demo else ENCODERS)
                      for task in ENCODER_TASKS] + [encoder_report(demo)]
+        # The plain encoders on the intermediate experiment's targets that ENCODER_TASKS lacks.
+        commands += [encoder_sweep(key, task, demo) for key in (DEMO_ENCODERS if demo else INTERMEDIATE_ENCODERS)
+                     for task in (DEMO_INTERMEDIATE_TARGETS if demo else INTERMEDIATE_TARGETS)
+                     if task not in ENCODER_TASKS]
+        commands += intermediate_commands(demo)
     commands.append(
         {"name": "demo-encoder-xlmr",
          "help": "Build a tiny XLM-R locally: sentencepiece vocabulary from the demo texts, random weights (no download).",
@@ -365,11 +435,13 @@ def project() -> Dict:
     # scalar-mix rival and gains by number of target languages (in the sweep report).
     workflows["research"] = workflows["sweep"] + [
         step for t in CALIBRATED_TASKS for step in (f"train-{t}", f"calibrate-{t}")] + ["calibration-report"] + [
-        f"compare-{key}-{t}" for key in ENCODERS for t in ENCODER_TASKS] + ["compare-encoders-report"]
+        f"compare-{key}-{t}" for key in ENCODERS for t in ENCODER_TASKS] + ["compare-encoders-report"] + [
+        s for s in intermediate_steps(False) if s not in workflows["sweep"]]
     workflows["demo-research"] = workflows["demo-sweep"] + ["demo-convert-pawsx"] + [
         step for t in CALIBRATED_TASKS for step in (f"demo-train-{t}", f"demo-calibrate-{t}")] + [
         "demo-calibration-report", "demo-encoder-xlmr", "demo-convert-sts"] + [
         f"demo-compare-{key}-{t}" for key in DEMO_ENCODERS for t in ENCODER_TASKS] + ["demo-compare-encoders-report"]
+    workflows["demo-research"] += [s for s in intermediate_steps(True) if s not in workflows["demo-research"]]
     assert all(step in names for steps in workflows.values() for step in steps)
     return {
         "title": "DLFA: feature aggregation for zero-shot cross-lingual transfer (spaCy)",

@@ -714,3 +714,27 @@ def test_cli_convert(tmp_path: Path) -> None:
     assert "2 docs" in result.stdout and "lang de" in result.stdout
     docs = list(DocBin().from_disk(out).get_docs(XX.vocab))
     assert [doc.user_data[LANG_KEY] for doc in docs] == ["de", "de"]
+
+
+@pytest.mark.parametrize("name", ["en_ewt-ud-dev.conllu", "es_gsd-ud-test.conllu", "ar_pud-ud-test.conllu"])
+def test_ud_words_keep_the_dependency_tree(shared, tmp_path, name):
+    """convert ud (syntactic words) sets HEAD and DEPREL, as a parser trains on them (root: ROOT, its own head)."""
+    path = shared / "ud" / name
+    convert_file("ud", path, tmp_path / "out.spacy")
+    docs = list(DocBin().from_disk(tmp_path / "out.spacy").get_docs(spacy.blank("xx").vocab))
+    sentences = [b for b in path.read_text(encoding="utf-8").replace("\r\n", "\n").split("\n\n") if b.strip()]
+    for doc, block in zip(docs, sentences):
+        rows = [line.split("\t") for line in block.splitlines()
+                if line and not line.startswith("#") and line.split("\t")[0].isdigit()]
+        assert [t.text for t in doc] == [r[1] for r in rows]
+        assert [t.head.i for t in doc] == [i if r[6] == "0" else int(r[6]) - 1 for i, r in enumerate(rows)]
+        assert [t.dep_ for t in doc] == ["ROOT" if r[6] == "0" else r[7] for r in rows]
+
+
+def test_ud_bad_head_names_the_line(tmp_path):
+    path = tmp_path / "bad.conllu"
+    path.write_text("1\tAnna\tAnna\tPROPN\t_\t_\t2\tnsubj\t_\t_\n2\tsleeps\tsleep\tVERB\t_\t_\t7\troot\t_\t_\n\n",
+                    encoding="utf-8")
+    with pytest.raises(ValueError) as err:
+        convert_file("ud", path, tmp_path / "out.spacy")
+    assert str(err.value).startswith(f"{path}, line 2: found HEAD '7'; expected a word ID in 0..2 (0 = the root)")

@@ -28,13 +28,18 @@ def test_project_config_is_valid_and_every_workflow_step_exists():
     names = {c["name"] for c in config["commands"]}
     for steps in config["workflows"].values():
         assert set(steps) <= names
-    demo = [c for c in config["commands"] if c["name"] in config["workflows"]["demo"]]
-    # The demo reads nothing that the repository or an earlier demo step does not provide.
-    produced = set()
-    for command in demo:
-        for dep in command.get("deps", []):
-            assert dep in produced or (ROOT / dep).exists(), (command["name"], dep)
-        produced.update(command.get("outputs", []) + command.get("outputs_no_cache", []))
+    by_name = {c["name"]: c for c in config["commands"]}
+    # The demos read nothing that the repository or an earlier step of theirs does not provide.
+    for workflow in ("demo", "demo-sweep", "demo-research"):
+        produced = set()
+        for command in (by_name[n] for n in config["workflows"][workflow]):
+            for dep in command.get("deps", []):
+                assert dep in produced or (ROOT / dep).exists(), (workflow, command["name"], dep)
+            produced.update(command.get("outputs", []) + command.get("outputs_no_cache", []))
+            # Offline: no hub encoder, nothing from the full run's variables.
+            script = " ".join(command["script"])
+            assert not any(hub in script for hub in ("${vars.transformer}", "${vars.encoder_", "multilingual")), script
+    demo = [by_name[n] for n in config["workflows"]["demo"]]
     # The demo never names the model hub's encoder.
     assert all("bert-base-multilingual" not in " ".join(c["script"]) for c in demo)
     # Baseline and DLFA differ in the fusion layer only.
@@ -46,7 +51,7 @@ def test_project_config_is_valid_and_every_workflow_step_exists():
         assert base.endswith(" null")
 
 
-@pytest.mark.parametrize("workflow", ["all", "sweep"])
+@pytest.mark.parametrize("workflow", ["all", "sweep", "research"])
 def test_full_workflow_needs_no_manual_step(workflow):
     from weasel.util import load_project_config
 
@@ -278,3 +283,23 @@ def test_demo_research_calibrates_on_english_dev_and_reports_before_and_after(de
     report = (demo_project / "demo" / "reports" / "calibrated" / "results.md").read_text(encoding="utf8")
     for title in ("XNLI", "PAWS-X"):
         assert f"### {title} temperature scaling (fitted on English dev; mean over languages)" in report
+    # The encoder comparison: both tiny encoders on XNLI (baseline, k = 3, auto) and STS (baseline, auto).
+    for key, variants in (("xnli", ["baseline", "DLFA-3", "DLFA-auto"]), ("sts", ["baseline", "DLFA-auto"])):
+        for encoder in ("bert", "xlmr"):
+            trials = demo_project / "demo" / "sweeps" / "encoders" / encoder / key / "trials"
+            assert sorted(p.parent.name for p in trials.glob("*/metrics.json")) == sorted(f"{v}-s0" for v in variants)
+    encoders = (demo_project / "demo" / "reports" / "encoders.md").read_text(encoding="utf8")
+    assert "Encoders: tiny BERT, tiny XLM-R." in encoders
+    xnli = encoders.split("## XNLI\n", 1)[1].split("## ", 1)[0]
+    assert "| Encoder | baseline | D_3 | D_3 gain | D_3 95% CI | auto | auto gain | auto 95% CI |" in xnli
+    assert "| tiny BERT |" in xnli and "| tiny XLM-R |" in xnli
+    sts = encoders.split("## STS\n", 1)[1]
+    assert "| Encoder | baseline | auto | auto gain | auto 95% CI |" in sts
+    # Intermediate tasks: each tiny encoder plain, after POS and after parsing, on XNLI.
+    for name in ("bert-pos", "bert-parser", "xlmr-pos", "xlmr-parser"):
+        checkpoint = demo_project / "demo" / "encoders" / name
+        assert (checkpoint / "config.json").is_file() and (checkpoint / "tokenizer_config.json").is_file()
+    intermediate = (demo_project / "demo" / "reports" / "intermediate" / "encoders.md").read_text(encoding="utf8")
+    rows = [line.split(" |")[0] for line in intermediate.split("## XNLI\n", 1)[1].splitlines() if line.startswith("| ")]
+    assert rows[2:] == ["| tiny BERT", "| tiny BERT + POS", "| tiny BERT + parser", "| tiny XLM-R",
+                        "| tiny XLM-R + POS", "| tiny XLM-R + parser"]

@@ -114,8 +114,8 @@ def _doc(vocab: Vocab, forms: List[str], spaces: List[bool], words: Sequence[_Wo
     return Doc(vocab, words=forms, spaces=spaces, pos=pos, tags=tags)
 
 
-def _words_doc(words: List[_Word], ranges: List[_Range], vocab: Vocab) -> Doc:
-    """A Doc of the syntactic words: a multiword token becomes its words."""
+def _words_doc(words: List[_Word], ranges: List[_Range], vocab: Vocab, path: Path) -> Doc:
+    """A Doc of the syntactic words (a multiword token becomes its words), with their dependency tree."""
     spaces = [word.space for word in words]
     forms = [word.cols[1] for word in words]
     for span in ranges:
@@ -124,7 +124,24 @@ def _words_doc(words: List[_Word], ranges: List[_Range], vocab: Vocab) -> Doc:
         for i in range(span.first - 1, span.last - 1):
             spaces[i] = inside
         spaces[span.last - 1] = spaces[span.last - 1] and span.space
-    return _doc(vocab, forms, spaces, words)
+    doc = _doc(vocab, forms, spaces, words)
+    return _with_tree(doc, words, path)
+
+
+def _with_tree(doc: Doc, words: List[_Word], path: Path) -> Doc:
+    """The doc with the basic dependency tree (HEAD, DEPREL) of its words, if the sentence has one."""
+    if any(word.cols[6] == "_" for word in words):
+        return doc  # no tree annotated: the doc keeps no heads, as the parser would read none
+    heads, deps = [], []
+    for i, word in enumerate(words):
+        head = word.cols[6]
+        if not head.isdigit() or int(head) > len(words):
+            raise input_error(path, word.lineno, f"HEAD {head!r}", f"a word ID in 0..{len(words)} (0 = the root)")
+        # spaCy's root is its own head with the label ROOT, as spacy convert writes UD.
+        heads.append(i if head == "0" else int(head) - 1)
+        deps.append("ROOT" if head == "0" else word.cols[7])
+    return Doc(doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc],
+               pos=[t.pos_ for t in doc], tags=[t.tag_ for t in doc], heads=heads, deps=deps)
 
 
 # One token of XTREME's: form, space after, and the word whose UPOS and XPOS it takes.
@@ -170,7 +187,7 @@ def _fused_doc(path: Path, block: List[Line], vocab: Vocab, lang: Optional[str],
 def _conllu_doc(path: Path, block: List[Line], vocab: Vocab) -> Optional[Doc]:
     """Build one POS Doc of syntactic words from a CoNLL-U sentence (None if it has no words)."""
     words, ranges = _parse_conllu(path, block)
-    return _words_doc(words, ranges, vocab) if words else None
+    return _words_doc(words, ranges, vocab, path) if words else None
 
 
 def _udpos_xtreme_doc(path: Path, block: List[Line], vocab: Vocab) -> Doc:
