@@ -407,6 +407,15 @@ def project() -> Dict:
                      for task in (DEMO_INTERMEDIATE_TARGETS if demo else INTERMEDIATE_TARGETS)
                      if task not in ENCODER_TASKS]
         commands += intermediate_commands(demo)
+    for demo in (False, True):
+        root = "demo/" if demo else ""
+        commands.append({
+            "name": ("demo-" if demo else "") + "research-report",
+            "help": "research.md: the five research questions, each from the report that answers it.",
+            "script": [f"python -m dlfa_spacy report --research --output {root}reports"],
+            "deps": [f"{root}reports/{f}" for f in ("sweep.md", "calibrated/results.md", "encoders.md",
+                                                     "intermediate/encoders.md")],
+            "outputs": [f"{root}reports/research.md"]})
     commands.append(
         {"name": "demo-encoder-xlmr",
          "help": "Build a tiny XLM-R locally: sentencepiece vocabulary from the demo texts, random weights (no download).",
@@ -442,6 +451,8 @@ def project() -> Dict:
         "demo-calibration-report", "demo-encoder-xlmr", "demo-convert-sts"] + [
         f"demo-compare-{key}-{t}" for key in DEMO_ENCODERS for t in ENCODER_TASKS] + ["demo-compare-encoders-report"]
     workflows["demo-research"] += [s for s in intermediate_steps(True) if s not in workflows["demo-research"]]
+    workflows["research"].append("research-report")
+    workflows["demo-research"].append("demo-research-report")
     assert all(step in names for steps in workflows.values() for step in steps)
     return {
         "title": "DLFA: feature aggregation for zero-shot cross-lingual transfer (spaCy)",

@@ -303,3 +303,8 @@ def test_demo_research_calibrates_on_english_dev_and_reports_before_and_after(de
     rows = [line.split(" |")[0] for line in intermediate.split("## XNLI\n", 1)[1].splitlines() if line.startswith("| ")]
     assert rows[2:] == ["| tiny BERT", "| tiny BERT + POS", "| tiny BERT + parser", "| tiny XLM-R",
                         "| tiny XLM-R + POS", "| tiny XLM-R + parser"]
+    # research.md: all five sections, each filled from the trials' reports.
+    research = (demo_project / "demo" / "reports" / "research.md").read_text(encoding="utf8")
+    sections = research.split("\n## ")[1:]
+    assert [sec.split("\n", 1)[0][:2] for sec in sections] == ["1.", "2.", "3.", "4.", "5."]
+    assert all("| " in sec for sec in sections)  # every section holds a table of real numbers
