@@ -130,3 +130,22 @@ def make_nlp(model_path: Path, components: Dict[str, Union[Layer, str]],
     for name, layer in components.items():
         text += component_block(name, layer)
     return spacy.util.load_model_from_config(Config().from_str(text), auto_fill=True, validate=True)
+
+
+def sts_docbin(path: Path, rows) -> Path:
+    """A test set of pair docs (first, second, gold score) with Doc._.sts_score, as `convert sts` writes it."""
+    from spacy.tokens import DocBin
+
+    from dlfa_spacy import pair_doc
+    from dlfa_spacy.similarity import register_extension
+
+    register_extension()
+    nlp = spacy.blank("xx")
+    docs = []
+    for first, second, score in rows:
+        doc = pair_doc(nlp, first, second)
+        doc._.sts_score = score
+        docs.append(doc)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    DocBin(docs=docs, store_user_data=True).to_disk(path)
+    return path

@@ -5,6 +5,7 @@ from statistics import mean
 from typing import Any, Dict, List, Optional
 
 import pytest
+from test_report_sweep import table_rows as report_rows
 
 from dlfa_spacy.metrics.bootstrap import paired_bootstrap_many, score
 from dlfa_spacy.report.language_count import (
@@ -159,18 +160,6 @@ def sweep_runs(folder: Path, per_example: bool = True) -> Dict[str, Dict[int, Di
     return runs
 
 
-def table_rows(lines: List[str]) -> Dict[str, List[str]]:
-    """The section table's rows: {n: other cells}."""
-    start = lines.index(HEADER)
-    rows = {}
-    for line in lines[start + 2:]:
-        if not line.startswith("|"):
-            break
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        rows[cells[0]] = cells[1:]
-    return rows
-
-
 def interval(low: float, high: float) -> str:
     return f"[{pct_diff(low, 0.0)}, {pct_diff(high, 0.0)}]"
 
@@ -184,7 +173,7 @@ def test_section_renders_table_and_plot(tmp_path):
     assert lines[-1] == "![XNLI gain as target languages are added](lc.png)"
     assert (tmp_path / "lc.png").read_bytes()[:8] == PNG_MAGIC
 
-    rows = table_rows(lines)
+    rows = report_rows("\n".join(lines), HEADER)
     assert list(rows) == ["1", "2", "3", "4"]  # English is not a target language
     # Family order: Germanic (de), Romance (es, fr), Semitic (ar); gains 10, 15, 20, 25 points.
     order = ["de", "es", "fr", "ar"]
@@ -213,7 +202,7 @@ def test_section_is_deterministic(tmp_path):
 def test_section_without_per_example_data_has_gains_but_no_ci(tmp_path):
     lines = language_count_section("xnli", sweep_runs(tmp_path, per_example=False), "DLFA-4", tmp_path, "lc.png",
                                    n_orders=10, n_rounds=N_ROUNDS)
-    rows = table_rows(lines)
+    rows = report_rows("\n".join(lines), HEADER)
     assert [rows[n][3:] for n in rows] == [["+10.00", "–"], ["+15.00", "–"], ["+20.00", "–"], ["+25.00", "–"]]
     note = next(line for line in lines if line.startswith("No family-order confidence intervals"))
     assert f"`{tmp_path / 'trials' / 'baseline-s1'}`" in note

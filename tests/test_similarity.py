@@ -6,7 +6,7 @@ import numpy
 import pytest
 import scipy.stats
 import spacy
-from helpers import transformer_block
+from helpers import sts_docbin, transformer_block
 from spacy.tokens import DocBin
 from spacy.training import Example
 from thinc.api import Adam, Config, fix_random_seed
@@ -180,17 +180,6 @@ def test_cls_pooling_needs_a_transformer_tok2vec(tiny_bert):
 # ------------------------------------------------------------ dlfa-spacy evaluate --task sts
 
 
-def gold_docbin(nlp, path, rows) -> None:
-    """A test set of pair docs with their gold Doc._.sts_score, as `convert sts` writes it."""
-    docs = []
-    for first, second, score in rows:
-        doc = pair_doc(nlp, first, second)
-        doc._.sts_score = score
-        docs.append(doc)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    DocBin(docs=docs, store_user_data=True).to_disk(path)
-
-
 @pytest.fixture(scope="module")
 def sts_eval(tiny_bert, tmp_path_factory):
     """A few steps of an STS pipeline as the task configs name it, and a test folder with languages and pair sets."""
@@ -209,10 +198,10 @@ def sts_eval(tiny_bert, tmp_path_factory):
     cross = [("Anna lives in Berlin .", "Anna wohnt in Berlin .", 5.0),
              ("Maria works at Siemens .", "Die Katze schläft .", 0.0),
              ("Peter visited Paris .", "Peter besuchte Paris mit Lucy .", 3.8)]
-    gold_docbin(nlp, root / "test" / "en.spacy", PAIRS)
-    gold_docbin(nlp, root / "test" / "de.spacy", german)
-    gold_docbin(nlp, root / "test" / "en-de.spacy", cross)
-    gold_docbin(nlp, root / "test" / "en-en.spacy", PAIRS[:4])
+    sts_docbin(root / "test" / "en.spacy", PAIRS)
+    sts_docbin(root / "test" / "de.spacy", german)
+    sts_docbin(root / "test" / "en-de.spacy", cross)
+    sts_docbin(root / "test" / "en-en.spacy", PAIRS[:4])
     return root, nlp, {"en": PAIRS, "de": german, "en-de": cross, "en-en": PAIRS[:4]}
 
 
@@ -248,12 +237,12 @@ def test_evaluate_sts_refuses_a_doc_without_gold_score_and_a_folder_of_pairs_onl
     from dlfa_spacy.evaluate import evaluate_pipeline
 
     root, nlp, _ = sts_eval
-    gold_docbin(nlp, tmp_path / "bad" / "de.spacy", [("Anna wohnt in Berlin .", "Anna wohnt in Berlin .", 5.0),
+    sts_docbin(tmp_path / "bad" / "de.spacy", [("Anna wohnt in Berlin .", "Anna wohnt in Berlin .", 5.0),
                                                       ("Die Katze schläft .", "Der Hund bellt .", None)])
     with pytest.raises(ValueError) as err:
         evaluate_pipeline(str(root / "model"), tmp_path / "bad", task="sts")
     assert str(err.value) == ("de: gold doc 2 ('Die Katze schläft . [SEP] Der Hund bellt .') has doc._.sts_score = "
                               "None; expected a number in 0..5 (convert STS data with `dlfa-spacy convert sts`)")
-    gold_docbin(nlp, tmp_path / "pairs" / "en-de.spacy", [("A .", "B .", 1.0), ("C .", "D .", 2.0)])
+    sts_docbin(tmp_path / "pairs" / "en-de.spacy", [("A .", "B .", 1.0), ("C .", "D .", 2.0)])
     with pytest.raises(ValueError, match=r"holds only pair sets \(en-de\); expected at least one \{lang\}.spacy"):
         evaluate_pipeline(str(root / "model"), tmp_path / "pairs", task="sts")

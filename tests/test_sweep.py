@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import spacy
 from spacy.tokens import Doc, DocBin, Span
+from helpers import sts_docbin
 from thinc.api import Config
 from typer.testing import CliRunner
 
@@ -317,32 +318,16 @@ STS_TRAIN = [
 ]
 
 
-def write_sts_docbin(path: Path, rows) -> Path:
-    from dlfa_spacy import pair_doc
-    from dlfa_spacy.similarity import register_extension
-
-    register_extension()
-    nlp = spacy.blank("xx")
-    docs = []
-    for first, second, score in rows:
-        doc = pair_doc(nlp, first, second)
-        doc._.sts_score = score
-        docs.append(doc)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    DocBin(docs=docs, store_user_data=True).to_disk(path)
-    return path
-
-
 @pytest.mark.slow
 def test_sweep_sts_with_auto_on_ray_and_its_report(tiny_bert, tmp_path):
     from dlfa_spacy.report import write_sweep_report
 
-    train = write_sts_docbin(tmp_path / "train.spacy", STS_TRAIN)
-    dev = write_sts_docbin(tmp_path / "dev.spacy", STS_TRAIN[:3])
-    write_sts_docbin(tmp_path / "test" / "de.spacy", [("Anna wohnt in Berlin .", "Anna wohnt in Berlin .", 5.0),
+    train = sts_docbin(tmp_path / "train.spacy", STS_TRAIN)
+    dev = sts_docbin(tmp_path / "dev.spacy", STS_TRAIN[:3])
+    sts_docbin(tmp_path / "test" / "de.spacy", [("Anna wohnt in Berlin .", "Anna wohnt in Berlin .", 5.0),
                                                       ("Anna wohnt in Berlin .", "Der Hund bellt .", 0.5),
                                                       ("Peter besuchte Paris .", "Peter besuchte Rom .", 2.5)])
-    write_sts_docbin(tmp_path / "test" / "en-de.spacy", [("Anna lives in Berlin .", "Anna wohnt in Berlin .", 5.0),
+    sts_docbin(tmp_path / "test" / "en-de.spacy", [("Anna lives in Berlin .", "Anna wohnt in Berlin .", 5.0),
                                                          ("Anna lives in Berlin .", "Der Hund bellt .", 0.0)])
     config = Config().from_disk(REPO / "configs" / "sts.cfg", interpolate=False)
     config["encoder"]["max_length"] = 32
