@@ -1,6 +1,7 @@
 """What DLFA costs over a stock spacy-transformers pipeline: speed, memory and doc data.
 
     python bench/fusion_overhead.py --json bench/results.json
+    python bench/fusion_overhead.py --json bench/results.json --lengths 64 256 --main-length 64
 
 Builds locally a randomly initialised encoder with the exact bert-base-multilingual-cased
 dimensions (no download) and compares, on the same docs and alternating over rounds:
@@ -10,14 +11,35 @@ dimensions (no download) and compares, on the same docs and alternating over rou
     C  naive: stock model with output_hidden_states = true + TransformerListener.v1 + tagger
     D  auto:  dlfa_spacy.TransformerModel.v1 + dlfa_spacy.DLFA.v1 (layer "auto": a learned
               mix of layers 1..11) + tagger
+    E  scalar mix: dlfa_spacy.TransformerModel.v1 + dlfa_spacy.ScalarMix.v1 (softmax weights
+              and a scale over every hidden state, the embeddings included) + tagger
 
 Speed is words per second (inference with nlp.pipe, batch 32; training with nlp.update).
+Variants are interleaved batch by batch (update by update when training) in a rotating order.
+Every speed ratio X/A is taken per round (X and A measured in the same round, interleaved)
+and reported as the median, min and max over rounds; the words/s of each variant are the
+median over rounds. trf_data bytes are deterministic, so their ratio is one number.
 Peak memory is the peak RSS (VmHWM) while a fresh process runs inference with the pipeline,
 measured after loading: a process's peak only ever grows, so the variants cannot share one.
-Variants are interleaved batch by batch (update by update when training) in a rotating order,
-and each figure is the median over rounds.
+It is one measurement per variant and length (no rounds, no spread).
+
+The JSON (--json):
+
+    inference_ratio, train_ratio      B/A at --main-length: {"median", "min", "max"} over rounds
+                                      (train_ratio is null with --train-words 0)
+    trf_data_ratio                    B/A bytes doc._.trf_data keeps per doc (a number)
+    rss_ratio, rss_growth_ratio       B/A peak RSS, and B/A of (peak - loaded) (numbers; null
+                                      with --skip-memory)
+    naive, auto, scalar_mix           the same five keys for C/A, D/A and E/A
+    ratios_by_length[length][X]       the same five keys for X in B..E at every --lengths
+                                      (the rss keys are null where memory was not measured)
+    by_length[length][X]              for X in A..E: median inference/training words/s, trf_data
+                                      bytes per doc, and the per-round words/s they come from
+    peak_rss_bytes[length][X]         {"loaded", "peak"} at --main-length and max(--lengths)
+    rounds, lengths, main_length, encoder, threads, variants
 """
 import argparse
+import gc
 import json
 import multiprocessing
 import os
@@ -27,13 +49,24 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import spacy
 from spacy.training import Example
 from thinc.api import Config
 
-VARIANTS = ("A", "B", "C", "D")
+VARIANTS = ("A", "B", "C", "D", "E")
+# The JSON key of each rival's headline ratios (B's are at the top level, for compatibility).
+RATIO_KEYS = {"C": "naive", "D": "auto", "E": "scalar_mix"}
+DESCRIPTIONS = {
+    "A": "stock: spacy-transformers.TransformerModel.v3 + TransformerListener.v1",
+    "B": "DLFA: dlfa_spacy.TransformerModel.v1 + dlfa_spacy.DLFA.v1 (layer --layer)",
+    "C": "naive: stock model with output_hidden_states = true + TransformerListener.v1",
+    "D": 'auto: dlfa_spacy.TransformerModel.v1 + dlfa_spacy.DLFA.v1 (layer = "auto")',
+    "E": "scalar mix: dlfa_spacy.TransformerModel.v1 + dlfa_spacy.ScalarMix.v1",
+}
+# Our own encoder (it keeps the layers a listener asks for) vs spacy-transformers' stock one.
+DLFA_MODEL = "BDE"
 WORDS = (
     "Anna lives in Berlin and works for Siemens in Hamburg . Иван живёт в Москве и работает "
     "в Газпроме . 北京 是 中国 的 首都 . The company opened an office in Madrid last year , "
@@ -44,9 +77,11 @@ TAGS = ["NOUN", "VERB", "PROPN", "ADP", "PUNCT"]
 
 def config_text(variant: str, model_path: Path, layer: int) -> str:
     """The pipeline config of one variant (same encoder, same tagger head)."""
-    arch = "dlfa_spacy.TransformerModel.v1" if variant in "BD" else "spacy-transformers.TransformerModel.v3"
+    arch = "dlfa_spacy.TransformerModel.v1" if variant in DLFA_MODEL else "spacy-transformers.TransformerModel.v3"
     trf_config = '{"output_hidden_states": true}' if variant == "C" else "{}"
-    if variant in "BD":
+    if variant == "E":
+        tok2vec = '@architectures = "dlfa_spacy.ScalarMix.v1"'
+    elif variant in "BD":
         setting = '"auto"' if variant == "D" else layer
         tok2vec = f'@architectures = "dlfa_spacy.DLFA.v1"\nlayer = {setting}'
     else:
@@ -170,7 +205,7 @@ def _status_bytes(field: str) -> int:
 def _peak_rss_child(variant: str, model_path: str, layer: int, texts: List[str], queue) -> None:
     nlp = build_pipeline(variant, Path(model_path), layer)
     loaded = _status_bytes("VmRSS")
-    # Forget the peak of loading the weights (same for A, B and C): from here on VmHWM
+    # Forget the peak of loading the weights (same for every variant): from here on VmHWM
     # is the peak while the pipeline runs.
     Path("/proc/self/clear_refs").write_text("5")
     for _ in nlp.pipe(texts, batch_size=32):
@@ -180,7 +215,7 @@ def _peak_rss_child(variant: str, model_path: str, layer: int, texts: List[str],
 
 def peak_rss(variant: str, model_path: Path, layer: int, texts: List[str]) -> Dict[str, int]:
     """RSS after loading and peak RSS while running inference, in a fresh process."""
-    # A fresh process each: a process's peak only grows, and A, B and C differ in it.
+    # A fresh process each: a process's peak only grows, and the variants differ in it.
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(target=_peak_rss_child, args=(variant, str(model_path), layer, texts, queue))
@@ -199,8 +234,8 @@ def build_encoder(path: Path, tiny: bool) -> Path:
     return build_mbert_sized(path, texts)
 
 
-def run(args: argparse.Namespace) -> Dict:
-    """Run the whole benchmark and return the results dict."""
+def run(args: argparse.Namespace, partial: Optional[Path] = None) -> Dict:
+    """Run the whole benchmark and return the results dict (each length's speeds to `partial` as it ends)."""
     torch_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         model_path = build_encoder(Path(tmp) / "encoder", args.tiny)
@@ -219,43 +254,75 @@ def run(args: argparse.Namespace) -> Dict:
             inference = measure_inference(pipelines, infer_texts, args.rounds)
             training = measure_training(pipelines, optimizers, train_texts, args.rounds) if args.train_words else {}
             by_length[str(length)] = summarise(inference, training)
-            print_table(length, by_length[str(length)], file=sys.stderr)
-        main = str(args.main_length)
+            print_table(length, by_length[str(length)], speed_ratios(by_length[str(length)]), file=sys.stderr)
+            if partial:
+                # A long run on a shared machine can be killed: keep the lengths measured so far.
+                write_json(partial, {"by_length": by_length, "rounds": args.rounds, "complete": False})
+        # Five 178M-parameter pipelines with their Adam states hold ~17 GB: free them before
+        # the peak-RSS processes load theirs (their figures do not depend on it).
+        del pipelines, optimizers
+        gc.collect()
         memory: Dict[str, Dict] = {}
         if not args.skip_memory:
             for length in sorted({args.main_length, max(args.lengths)}):
                 texts = make_texts(max(2, args.infer_words // length), length, seed=7)
                 memory[str(length)] = {v: peak_rss(v, model_path, args.layer, texts) for v in VARIANTS}
-    result = ratios(by_length[main], memory.get(main, {}))
+    by_ratio = {length: ratios(stats, memory.get(length, {})) for length, stats in by_length.items()}
+    main = by_ratio[str(args.main_length)]
+    result: Dict = {**main["B"], **{key: main[v] for v, key in RATIO_KEYS.items()}}
     result.update({
+        "ratios_by_length": by_ratio,
         "by_length": by_length,
         "rounds": args.rounds,
+        "lengths": list(args.lengths),
         "main_length": args.main_length,
         "encoder": {"parameters": params, "tiny": args.tiny, "layer": args.layer},
         "peak_rss_bytes": memory,  # by doc length: RSS after loading, peak while running
         "threads": args.threads,
+        "variants": DESCRIPTIONS,
     })
     return result
 
 
-def summarise(inference: Dict, training: Dict) -> Dict[str, Dict[str, float]]:
-    """Median over rounds of each measure, per variant."""
+def summarise(inference: Dict, training: Dict) -> Dict[str, Dict]:
+    """Per variant: the median over rounds of each measure, and the per-round words/s."""
     return {
         v: {
             "inference_words_per_s": statistics.median(inference[v]["words_per_s"]),
             "training_words_per_s": statistics.median(training[v]) if training else None,
             "trf_data_bytes_per_doc": statistics.median(inference[v]["trf_data"]),
+            "inference_words_per_s_rounds": list(inference[v]["words_per_s"]),
+            "training_words_per_s_rounds": list(training[v]) if training else None,
         }
         for v in VARIANTS
     }
 
 
-def ratios(stats: Dict[str, Dict[str, float]], memory: Dict[str, Dict[str, int]]) -> Dict:
-    """B/A (C/A as `naive`, D/A as `auto`) ratios of the main document length."""
+def spread(values: List[float]) -> Dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
-    def ratio(variant: str, key: str):
-        a, x = stats["A"][key], stats[variant][key]
-        return None if not a or x is None else x / a
+
+def round_ratios(stats: Dict[str, Dict], variant: str, key: str) -> Optional[Dict[str, float]]:
+    """X/A of words/s taken round by round (both measured in the same round), as median, min, max."""
+    a, x = stats["A"][key + "_rounds"], stats[variant][key + "_rounds"]
+    if not a or not x:
+        return None
+    return spread([xi / ai for xi, ai in zip(x, a)])
+
+
+def speed_ratios(stats: Dict[str, Dict]) -> Dict[str, Dict[str, Optional[Dict[str, float]]]]:
+    """{variant: {"inference_ratio": spread, "train_ratio": spread}} for B..E."""
+    return {
+        v: {
+            "inference_ratio": round_ratios(stats, v, "inference_words_per_s"),
+            "train_ratio": round_ratios(stats, v, "training_words_per_s"),
+        }
+        for v in VARIANTS[1:]
+    }
+
+
+def ratios(stats: Dict[str, Dict], memory: Dict[str, Dict[str, int]]) -> Dict[str, Dict]:
+    """{variant: ratios against A} for B..E at one document length."""
 
     def rss(variant: str):
         return memory[variant]["peak"] / memory["A"]["peak"] if memory else None
@@ -265,29 +332,45 @@ def ratios(stats: Dict[str, Dict[str, float]], memory: Dict[str, Dict[str, int]]
         extra = {v: memory[v]["peak"] - memory[v]["loaded"] for v in ("A", variant)} if memory else {}
         return extra[variant] / extra["A"] if memory and extra["A"] > 0 else None
 
-    def of(variant: str) -> Dict:
-        return {
-            "inference_ratio": ratio(variant, "inference_words_per_s"),
-            "train_ratio": ratio(variant, "training_words_per_s"),
-            "trf_data_ratio": ratio(variant, "trf_data_bytes_per_doc"),
-            "rss_ratio": rss(variant),
-            "rss_growth_ratio": growth(variant),
+    speed = speed_ratios(stats)
+    a_data = stats["A"]["trf_data_bytes_per_doc"]
+    return {
+        v: {
+            **speed[v],
+            # Deterministic: the same docs give the same arrays in every round.
+            "trf_data_ratio": stats[v]["trf_data_bytes_per_doc"] / a_data if a_data else None,
+            "rss_ratio": rss(v),
+            "rss_growth_ratio": growth(v),
         }
+        for v in VARIANTS[1:]
+    }
 
-    return {**of("B"), "naive": of("C"), "auto": of("D")}
+
+def _spread_text(value: Optional[Dict[str, float]]) -> str:
+    return f"{value['median']:.3f} ({value['min']:.3f}-{value['max']:.3f})" if value else "-"
 
 
-def print_table(length: int, stats: Dict[str, Dict[str, float]], file=sys.stdout) -> None:
-    print(f"\ndocs of {length} words", file=file)
-    print(f"{'':3}{'infer w/s':>12}{'train w/s':>12}{'trf_data B/doc':>16}{'infer /A':>10}{'train /A':>10}{'data /A':>9}", file=file)
+def print_table(length: int, stats: Dict[str, Dict], speed: Dict[str, Dict], file=sys.stdout) -> None:
+    """Medians per variant, and X/A per round as median (min-max)."""
+    print(f"\ndocs of {length} words (X/A: median (min-max) over rounds)", file=file)
+    print(f"{'':3}{'infer w/s':>12}{'train w/s':>12}{'trf_data B/doc':>16}{'infer /A':>24}{'train /A':>24}"
+          f"{'data /A':>9}", file=file)
     a = stats["A"]
     for v in VARIANTS:
         s = stats[v]
         train = s["training_words_per_s"]
+        infer_r = _spread_text(speed[v]["inference_ratio"]) if v != "A" else ""
+        train_r = _spread_text(speed[v]["train_ratio"]) if v != "A" else ""
         print(f"{v:3}{s['inference_words_per_s']:12.1f}{(train or 0):12.1f}{s['trf_data_bytes_per_doc']:16.0f}"
-              f"{s['inference_words_per_s'] / a['inference_words_per_s']:10.3f}"
-              f"{(train / a['training_words_per_s']) if train else 0:10.3f}"
+              f"{infer_r:>24}{train_r:>24}"
               f"{s['trf_data_bytes_per_doc'] / a['trf_data_bytes_per_doc']:9.2f}", file=file)
+
+
+def write_json(path: Path, data: Dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2))
+    tmp.replace(path)
 
 
 def count_parameters(path: Path) -> int:
@@ -306,9 +389,11 @@ def torch_threads(n: int) -> None:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", type=Path, required=True, help="where to write the results")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=9,
+                        help="rounds; each speed ratio is reported as median, min and max over them")
     parser.add_argument("--layer", type=int, default=8)
-    parser.add_argument("--lengths", type=int, nargs="+", default=[16, 64, 256, 1000])
+    parser.add_argument("--lengths", type=int, nargs="+", default=[16, 64, 256, 1000],
+                        help="words per doc (a headline-only run: --lengths 64 256 --main-length 64)")
     parser.add_argument("--main-length", type=int, default=64, help="doc length the headline ratios use")
     parser.add_argument("--infer-words", type=int, default=4096, help="words per inference measurement")
     parser.add_argument("--train-words", type=int, default=1024, help="words per training measurement (0: skip)")
@@ -319,12 +404,12 @@ def main(argv=None) -> None:
     if args.main_length not in args.lengths:
         parser.error(f"--main-length {args.main_length} must be one of --lengths {args.lengths}")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    result = run(args)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.json.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result, indent=2))
-    tmp.replace(args.json)
-    keys = ("inference_ratio", "train_ratio", "trf_data_ratio", "rss_ratio", "naive", "auto")
+    partial = args.json.with_suffix(".partial.json")
+    result = run(args, partial)
+    write_json(args.json, result)
+    partial.unlink(missing_ok=True)
+    keys = ("inference_ratio", "train_ratio", "trf_data_ratio", "rss_ratio", "rss_growth_ratio",
+            *RATIO_KEYS.values())
     print(json.dumps({k: result[k] for k in keys}, indent=2))
 
 
