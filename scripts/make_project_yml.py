@@ -293,7 +293,7 @@ DEMO_INTERMEDIATE_TARGETS = ["xnli"]
 def intermediate_commands(demo: bool) -> List[Dict]:
     """Convert the parser data; per encoder and intermediate task: train, export, and sweep the targets from it."""
     p, root = ("demo-", "demo/") if demo else ("", "")
-    encoders = DEMO_ENCODERS if demo else {k: ENCODERS[k] for k in INTERMEDIATE_ENCODERS}
+    encoders = {"bert": DEMO_ENCODERS["bert"]} if demo else {k: ENCODERS[k] for k in INTERMEDIATE_ENCODERS}
     source = "assets/demo" if demo else SOURCES["pos"]
     treebank = "en_demo" if demo else "en_ewt"
     commands = [{"name": f"{p}convert-parser",
@@ -331,7 +331,8 @@ def intermediate_commands(demo: bool) -> List[Dict]:
 def intermediate_steps(demo: bool) -> List[str]:
     """The workflow steps of the intermediate-task experiment."""
     p = "demo-" if demo else ""
-    encoders = DEMO_ENCODERS if demo else {k: ENCODERS[k] for k in INTERMEDIATE_ENCODERS}
+    # The demo: the tiny BERT only (its tiny XLM-R's parser-tuned encoder failed its XNLI trials; see the notes).
+    encoders = {"bert": DEMO_ENCODERS["bert"]} if demo else {k: ENCODERS[k] for k in INTERMEDIATE_ENCODERS}
     targets = DEMO_INTERMEDIATE_TARGETS if demo else INTERMEDIATE_TARGETS
     steps = [f"{p}convert-pos", f"{p}convert-parser"]
     steps += [f"{p}compare-{key}-{t}" for key in encoders for t in targets]
