@@ -149,3 +149,24 @@ def sts_docbin(path: Path, rows) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     DocBin(docs=docs, store_user_data=True).to_disk(path)
     return path
+
+
+def silence_last_layer(hf) -> None:
+    """Zero the last layer's output LayerNorm: it then passes no gradient down, so whatever
+    reaches lower modules came straight through the layers a fusion reads."""
+    import torch
+
+    norm = hf.encoder.layer[-1].output.LayerNorm
+    with torch.no_grad():
+        norm.weight.zero_()
+        norm.bias.zero_()
+
+
+def update_by_hand(nlp, examples, names=("transformer", "tagger")) -> None:
+    """One update applied in full now: nlp.update(sgd=...) applies the transformer's gradient
+    only at the next step (its finish_update runs before the listeners backprop)."""
+    from thinc.api import SGD
+
+    nlp.update(examples, sgd=False)
+    for name in names:
+        nlp.get_pipe(name).finish_update(SGD(0.5, L2=0.0))
