@@ -6,7 +6,7 @@ import pytest
 import torch
 from helpers import make_nlp, silence_last_layer, update_by_hand
 from spacy.training import Example
-from thinc.api import SGD, Adam, fix_random_seed
+from thinc.api import Adam, fix_random_seed
 
 import dlfa_spacy.architectures
 from dlfa_spacy.layers import AIFFusion, layer_key

@@ -8,7 +8,7 @@ import torch
 from helpers import make_nlp, silence_last_layer, update_by_hand
 from spacy.training import Example
 from spacy_transformers.data_classes import TransformerData
-from thinc.api import SGD, Adam, NumpyOps, fix_random_seed
+from thinc.api import Adam, NumpyOps, fix_random_seed
 from transformers.file_utils import ModelOutput
 
 import dlfa_spacy.architectures  # noqa: F401
