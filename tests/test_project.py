@@ -302,8 +302,9 @@ def test_demo_research_calibrates_on_english_dev_and_reports_before_and_after(de
         checkpoint = demo_project / "demo" / "encoders" / name
         assert (checkpoint / "config.json").is_file() and (checkpoint / "tokenizer_config.json").is_file()
     intermediate = (demo_project / "demo" / "reports" / "intermediate" / "encoders.md").read_text(encoding="utf8")
+    # Lines starting "| " are the header and the rows (the alignment line starts "|:").
     rows = [line.split(" |")[0] for line in intermediate.split("## XNLI\n", 1)[1].splitlines() if line.startswith("| ")]
-    assert rows[2:] == ["| tiny BERT", "| tiny BERT + POS", "| tiny BERT + parser"]
+    assert rows == ["| Encoder", "| tiny BERT", "| tiny BERT + POS", "| tiny BERT + parser"]
     # research.md: all five sections, each filled from the trials' reports.
     research = (demo_project / "demo" / "reports" / "research.md").read_text(encoding="utf8")
     sections = research.split("\n## ")[1:]
