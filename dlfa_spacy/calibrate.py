@@ -99,11 +99,11 @@ def calibrate_pipeline(
     component: str = "textcat",
 ) -> Dict[str, Any]:
     """Fit the temperature of `component` on the dev DocBin, save the calibrated pipeline to output; return the fit."""
-    from .evaluate import _load_model, _read_docs
+    from .evaluate import load_model, read_docs
 
-    nlp = _load_model(model)
+    nlp = load_model(model)
     check_exclusive_textcat(nlp, component)
-    gold = _read_docs(Path(dev), nlp)
+    gold = read_docs(Path(dev), nlp)
     for doc in gold:
         gold_category(doc)
     temperature, scores = fit_on_docs(nlp, component, gold)

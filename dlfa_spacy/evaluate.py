@@ -112,7 +112,7 @@ def variant_name(layer: Union[int, str, None]) -> str:
     return "baseline" if layer is None else f"DLFA-{layer}"
 
 
-def _load_model(model: Union[str, Path, Language]) -> Language:
+def load_model(model: Union[str, Path, Language]) -> Language:
     """Load a pipeline from a path or package name (or pass a loaded one through)."""
     if isinstance(model, Language):
         return model
@@ -135,7 +135,7 @@ def _language_files(data_dir: Path) -> Dict[str, Path]:
     return dict(sorted(files.items()))
 
 
-def _read_docs(path: Path, nlp: Language) -> List[Doc]:
+def read_docs(path: Path, nlp: Language) -> List[Doc]:
     """Read the gold docs of one DocBin; raise ValueError if unreadable or empty."""
     try:
         docs = list(DocBin().from_disk(path).get_docs(nlp.vocab))
@@ -338,7 +338,7 @@ def evaluate_pipeline(
         raise ValueError(f"Unknown task {task!r}; choose one of {sorted(TASKS)}")
     spec = TASKS[task]
     files = _language_files(Path(data_dir))
-    nlp = _load_model(model)
+    nlp = load_model(model)
     component = spec.component
     if component not in nlp.pipe_names:
         raise ValueError(
@@ -349,12 +349,12 @@ def evaluate_pipeline(
     scaling = temperature_pipe(nlp) if spec.is_classification else None
     temperature = nlp.get_pipe(scaling).temperature if scaling else None
     # Read and check every language before the slow part, so bad data fails fast.
-    gold = {lang: _read_docs(path, nlp) for lang, path in files.items()}
+    gold = {lang: read_docs(path, nlp) for lang, path in files.items()}
     if dev is not None:
         if DEV_KEY in gold:
             raise ValueError(f"Data folder {str(data_dir)!r} holds {DEV_KEY}.spacy, which would clash with "
                              f"the English dev scores of {str(dev)!r}; rename it or leave out the dev set")
-        gold[DEV_KEY] = _read_docs(Path(dev), nlp)
+        gold[DEV_KEY] = read_docs(Path(dev), nlp)
     for lang, docs in gold.items():
         _check_labels(task, component, labels, lang, docs)
     pair_names = _pair_set_names(spec.name, gold, data_dir)

@@ -24,9 +24,9 @@ def transformer_name(nlp: Language) -> str:
 
 def export_encoder(model: Union[str, Path, Language], output: Union[str, Path]) -> Path:
     """Save the pipeline's encoder and tokenizer with save_pretrained into `output` (replaced atomically)."""
-    from .evaluate import _load_model
+    from .evaluate import load_model
 
-    nlp = _load_model(model)
+    nlp = load_model(model)
     trf = nlp.get_pipe(transformer_name(nlp)).model
     if trf.transformer is None or trf.tokenizer is None:
         raise ValueError("The transformer component is not initialised: export a trained pipeline (model-best)")

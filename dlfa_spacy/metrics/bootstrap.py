@@ -118,7 +118,7 @@ def score(per_example: PerExample) -> float:
     return float(resampled_scores(data, np.ones((1, len(data))))[0])
 
 
-def _check_paired(baseline: Sequence[np.ndarray], variant: Sequence[np.ndarray]) -> int:
+def check_paired(baseline: Sequence[np.ndarray], variant: Sequence[np.ndarray]) -> int:
     """The common number of examples; ValueError unless every seed of both variants has it."""
     if not baseline or not variant:
         raise ValueError("The paired bootstrap needs at least one seed of the baseline and of the variant")
@@ -146,7 +146,7 @@ def round_differences(
     return mean(variant) - mean(baseline)
 
 
-def _draw_weights(rng: np.random.Generator, rounds: int, n: int) -> np.ndarray:
+def draw_weights(rng: np.random.Generator, rounds: int, n: int) -> np.ndarray:
     """Counts of each example in `rounds` resamples of n examples drawn with replacement."""
     indices = rng.integers(0, n, size=(rounds, n))
     # Offsetting row r by r*n makes one bincount count every row at once.
@@ -170,15 +170,15 @@ def bootstrap_differences(
     for base_runs, var_runs in pairs:
         base = [as_array(d) for d in base_runs]
         var = [as_array(d) for d in var_runs]
-        n = _check_paired(base, var)
+        n = check_paired(base, var)
         for start in range(0, n_rounds, ROUNDS_PER_CHUNK):
             rounds = min(ROUNDS_PER_CHUNK, n_rounds - start)
-            weights = _draw_weights(rng, rounds, n)
+            weights = draw_weights(rng, rounds, n)
             total[start:start + rounds] += round_differences(base, var, weights)
     return total / len(pairs)
 
 
-def _observed(pairs: Sequence[Tuple[Sequence[PerExample], Sequence[PerExample]]]) -> float:
+def observed_difference(pairs: Sequence[Tuple[Sequence[PerExample], Sequence[PerExample]]]) -> float:
     """The difference on all examples: per test set mean-over-seeds gain, averaged over test sets."""
     gains = [
         np.mean([score(d) for d in var_runs]) - np.mean([score(d) for d in base_runs])
@@ -198,7 +198,7 @@ def paired_bootstrap_many(
     diffs = bootstrap_differences(pairs, n_rounds, seed)
     low, high = (float(x) for x in np.percentile(diffs, [2.5, 97.5]))
     return BootstrapResult(
-        difference=_observed(pairs), ci_low=low, ci_high=high,
+        difference=observed_difference(pairs), ci_low=low, ci_high=high,
         significant=bool(low > 0 or high < 0), n_rounds=n_rounds,
         n_examples=sum(len(as_array(runs[0])) for runs, _ in pairs),
     )

@@ -15,8 +15,8 @@ from ..metrics.bootstrap import N_ROUNDS, SEED
 from ..tasks import TASKS
 from .sweep import (
     Groups,
-    _ci_cells,
-    _missing_per_example,
+    ci_cells,
+    missing_per_example,
     group_trials,
     load_trials,
     mean_average,
@@ -24,7 +24,7 @@ from .sweep import (
     row_name,
     significance,
 )
-from .tables import _table, pct_diff
+from .tables import markdown_table, pct_diff
 
 REPORT_FILE = "encoders.md"
 Named = Sequence[Tuple[str, Union[str, Path]]]  # (encoder name, sweep folder)
@@ -87,10 +87,10 @@ def encoder_table(encoders: Dict[str, Groups], task: str, n_rounds: int, seed: i
                 cells += ["–", "–"]
                 continue
             cells.append(pct_diff(mean_average(seeds), mean_average(base)))
-            paired = not (_missing_per_example(base) or _missing_per_example(seeds))
-            cells.append(_ci_cells(significance(base, seeds, n_rounds, seed)["average"])[0] if paired else "–")
+            paired = not (missing_per_example(base) or missing_per_example(seeds))
+            cells.append(ci_cells(significance(base, seeds, n_rounds, seed)["average"])[0] if paired else "–")
         rows.append(cells)
-    return _table(header, rows)
+    return markdown_table(header, rows)
 
 
 def render_encoders(encoders: Dict[str, Groups], n_rounds: int = N_ROUNDS, seed: int = SEED) -> str:

@@ -19,13 +19,13 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from ..metrics.bootstrap import (
-    N_ROUNDS, ROUNDS_PER_CHUNK, SEED, BootstrapResult, PerExample, _check_paired, _draw_weights, _observed,
+    N_ROUNDS, ROUNDS_PER_CHUNK, SEED, BootstrapResult, PerExample, check_paired, draw_weights, observed_difference,
     as_array, round_differences,
 )
 from ..tasks import TASKS, language_family
 from .metrics_files import Metrics
-from .plots import _figure
-from .tables import MISSING, _table, pct_diff
+from .plots import new_figure
+from .tables import MISSING, markdown_table, pct_diff
 
 SOURCE_LANGUAGE = "en"  # every model is trained on English only
 PER_EXAMPLE = "per_example"
@@ -153,15 +153,15 @@ def family_curve(
     results, n_examples = [], 0
     for n, lang in enumerate(order, start=1):
         base, var = arrays[lang]
-        size = _check_paired(base, var)
+        size = check_paired(base, var)
         # The chunking and the order of the draws are those of bootstrap_differences.
         for start in range(0, n_rounds, ROUNDS_PER_CHUNK):
             rounds = min(ROUNDS_PER_CHUNK, n_rounds - start)
-            total[start:start + rounds] += round_differences(base, var, _draw_weights(rng, rounds, size))
+            total[start:start + rounds] += round_differences(base, var, draw_weights(rng, rounds, size))
         low, high = (float(x) for x in np.percentile(total / n, [LOW, HIGH]))
         n_examples += size
         results.append(BootstrapResult(
-            difference=_observed([arrays[lang] for lang in order[:n]]), ci_low=low, ci_high=high,
+            difference=observed_difference([arrays[lang] for lang in order[:n]]), ci_low=low, ci_high=high,
             significant=bool(low > 0 or high < 0), n_rounds=n_rounds, n_examples=n_examples,
         ))
     return results
@@ -227,7 +227,7 @@ def language_count_table(curve: Sequence[CurvePoint], family: Sequence[FamilyPoi
         ])
     header = ["n", "random orders: mean gain", "2.5–97.5% over orders", "family order: languages added",
               "gain", "95% CI"]
-    return _table(header, rows)
+    return markdown_table(header, rows)
 
 
 # ------------------------------------------------------------------ plot ---
@@ -236,7 +236,7 @@ def language_count_table(curve: Sequence[CurvePoint], family: Sequence[FamilyPoi
 def plot_gain_curve(curve: Sequence[CurvePoint], family: Sequence[FamilyPoint], title: str, path: Path) -> None:
     """Line plot in points against n: the random orders' mean with its band, the family order with its CI."""
     ns = [p.n for p in curve]
-    fig = _figure(max(6.0, 0.3 * len(ns) + 2), 3.8)
+    fig = new_figure(max(6.0, 0.3 * len(ns) + 2), 3.8)
     ax = fig.add_subplot()
     ax.plot(ns, [100 * p.mean for p in curve], color="tab:blue", label="random orders: mean")
     ax.fill_between(ns, [100 * p.low for p in curve], [100 * p.high for p in curve], color="tab:blue",

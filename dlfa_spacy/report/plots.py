@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from .metrics_files import Metrics
 
 
-def _figure(width: float, height: float):
+def new_figure(width: float, height: float):
     """A matplotlib Figure drawn by the Agg canvas (no pyplot, no global backend change)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -23,7 +23,7 @@ def _figure(width: float, height: float):
 def plot_languages(group: Sequence[Metrics], title: str, path: Path) -> None:
     """Grouped bars: per language, the score of every variant of one task."""
     langs = sorted({lang for m in group for lang in m["languages"]})
-    fig = _figure(max(6.0, 0.6 * len(langs) + 2), 3.5)
+    fig = new_figure(max(6.0, 0.6 * len(langs) + 2), 3.5)
     ax = fig.add_subplot()
     width = 0.8 / len(group)
     for i, m in enumerate(group):
@@ -73,7 +73,7 @@ def plot_reliability(group: Sequence[Metrics], title: str, path: Path) -> bool:
     panels = [(m, bins) for m, bins in panels if bins]
     if not panels:
         return False
-    fig = _figure(3.2 * len(panels), 3.4)
+    fig = new_figure(3.2 * len(panels), 3.4)
     for i, (m, bins) in enumerate(panels):
         ax = fig.add_subplot(1, len(panels), i + 1)
         full = [b for b in bins if b["count"]]
@@ -100,7 +100,7 @@ def plot_layer_heatmap(group: Sequence[Metrics], title: str, path: Path) -> None
     rows = [m for m in group if m["layer"] is not None]
     langs = sorted({lang for m in rows for lang in m["languages"]})
     values = [[100 * m["languages"][l]["score"] if l in m["languages"] else math.nan for l in langs] for m in rows]
-    fig = _figure(max(5.0, 0.7 * len(langs) + 2), max(2.5, 0.45 * len(rows) + 1.5))
+    fig = new_figure(max(5.0, 0.7 * len(langs) + 2), max(2.5, 0.45 * len(rows) + 1.5))
     ax = fig.add_subplot()
     image = ax.imshow(values, aspect="auto", cmap="viridis")
     ax.set_xticks(range(len(langs)))
@@ -124,7 +124,7 @@ def plot_layer_weights(
     weights: Dict[str, Dict[int, Sequence[float]]], path: Path
 ) -> None:
     """Bar charts, one per task, of the weight "auto" gave each lower layer (mean, with the spread over runs)."""
-    fig = _figure(max(4.0, 3.2 * len(weights)), 2.8)
+    fig = new_figure(max(4.0, 3.2 * len(weights)), 2.8)
     for i, (title, by_layer) in enumerate(weights.items()):
         ax = fig.add_subplot(1, len(weights), i + 1)
         layers = sorted(by_layer)

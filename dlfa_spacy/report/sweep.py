@@ -31,9 +31,9 @@ from ..tasks import TASKS
 from .layer_weights import layer_weights_section
 from .metrics_files import Metrics, check_same_metric, lacking_languages, layer_weights_by_task, load_metrics
 from .language_count import language_count_section
-from .plots import _figure
+from .plots import new_figure
 from .sweep_calibration import calibration_section
-from .tables import MISSING, _table, pct, pct_diff, variant_key
+from .tables import MISSING, markdown_table, pct, pct_diff, variant_key
 
 TRIALS = "trials"
 METRICS_FILE = "metrics.json"
@@ -197,7 +197,7 @@ def dev_table(groups: Groups) -> List[str]:
             scores = [dev_score(m) for m in runs.get(variant, {}).values()]
             cells.append(mean_std_cell([v for v in scores if v is not None]))
         rows.append(cells)
-    return _table(header, rows)
+    return markdown_table(header, rows)
 
 
 def dk_table(groups: Groups) -> List[str]:
@@ -210,7 +210,7 @@ def dk_table(groups: Groups) -> List[str]:
             cells.append(mean_std_cell([m["average"] for m in runs.get(variant, {}).values()]))
         cells.append(mean_std_cell(task_average_by_seed(groups, variant)))
         rows.append(cells)
-    return _table(header, rows)
+    return markdown_table(header, rows)
 
 
 def seed_notes(groups: Groups) -> List[str]:
@@ -288,7 +288,7 @@ def gain_matrix(runs: Dict[str, Dict[int, Metrics]]) -> Tuple[List[str], List[st
     return variants, langs, values
 
 
-def _missing_per_example(seeds: Dict[int, Metrics]) -> List[Path]:
+def missing_per_example(seeds: Dict[int, Metrics]) -> List[Path]:
     """The trial folders of one variant that lack per-example data for some language."""
     return [m["folder"] for m in seeds.values() if any(PER_EXAMPLE not in s for s in m["languages"].values())]
 
@@ -319,7 +319,7 @@ def significance(
     )
 
 
-def _ci_cells(result: Optional[BootstrapResult]) -> List[str]:
+def ci_cells(result: Optional[BootstrapResult]) -> List[str]:
     """The 95% CI (points) and significance cells of one bootstrap result."""
     if result is None:
         return [MISSING, MISSING]
@@ -336,12 +336,12 @@ def significance_table(
     rows = []
     for lang in base:
         result = results[lang] if results else None
-        rows.append([lang, pct(base[lang]), pct(var[lang]), pct_diff(var[lang], base[lang]), *_ci_cells(result)])
+        rows.append([lang, pct(base[lang]), pct(var[lang]), pct_diff(var[lang], base[lang]), *ci_cells(result)])
     rows.append([
         "**average**", pct(mean(base.values())), pct(mean(var.values())),
-        pct_diff(mean(var.values()), mean(base.values())), *_ci_cells(results["average"] if results else None),
+        pct_diff(mean(var.values()), mean(base.values())), *ci_cells(results["average"] if results else None),
     ])
-    return _table(["Language", "baseline", name, "gain", "95% CI", "significant"], rows)
+    return markdown_table(["Language", "baseline", name, "gain", "95% CI", "significant"], rows)
 
 
 # ------------------------------------------------------------------- plots ---
@@ -350,7 +350,7 @@ def significance_table(
 def plot_gain_heatmap(variants: Sequence[str], langs: Sequence[str], values: Sequence[Sequence[float]],
                       title: str, path: Path) -> None:
     """Heatmap of the mean gain over the baseline (points): fusion layers x languages."""
-    fig = _figure(max(5.0, 0.7 * len(langs) + 2), max(2.5, 0.45 * len(variants) + 1.5))
+    fig = new_figure(max(5.0, 0.7 * len(langs) + 2), max(2.5, 0.45 * len(variants) + 1.5))
     ax = fig.add_subplot()
     # A diverging map centred on 0: gains green, losses red, whatever their size.
     bound = max((abs(v) for row in values for v in row), default=0.0) or 1.0
@@ -407,7 +407,7 @@ def _scalar_mix_lines(task: str, runs: Dict[str, Dict[int, Metrics]], n_rounds: 
 
 def _comparison(runs: Dict[str, Dict[int, Metrics]], variant: str, n_rounds: int, seed: int) -> List[str]:
     """The per-language significance table of one variant against the baseline, or why it has no CIs."""
-    missing = _missing_per_example(runs["baseline"]) + _missing_per_example(runs[variant])
+    missing = missing_per_example(runs["baseline"]) + missing_per_example(runs[variant])
     results = None if missing else significance(runs["baseline"], runs[variant], n_rounds, seed)
     lines = significance_table(runs["baseline"], runs[variant], results)
     if missing:

@@ -11,8 +11,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from ..tasks import TASKS, language_family
 from .metrics_files import Metrics, is_number
-from .plots import _figure
-from .tables import MISSING, _table
+from .plots import new_figure
+from .tables import MISSING, markdown_table
 
 CALIBRATION_METRICS = ("ece", "nll", "brier")
 Runs = Dict[str, Dict[int, Metrics]]  # {variant: {seed: metrics}} of one task
@@ -44,7 +44,7 @@ def calibration_table(runs: Runs, row_name: Callable[[str], str]) -> List[str]:
             values = [trial_mean(m, key) for m in seeds.values()]
             cells.append(mean_std_text([v for v in values if v is not None], percent=key == "ece"))
         rows.append(cells)
-    return _table(["k", "ECE (%)", "NLL", "Brier"], rows)
+    return markdown_table(["k", "ECE (%)", "NLL", "Brier"], rows)
 
 
 def language_groups(langs: Sequence[str]) -> Dict[str, List[str]]:
@@ -72,7 +72,7 @@ def ece_by_group(runs: Runs) -> Dict[str, List[Optional[float]]]:
 def plot_ece_by_layer(runs: Runs, row_name: Callable[[str], str], title: str, path: Path) -> None:
     """Line plot: ECE (%) of each variant, one line per language group."""
     names = [row_name(v) for v in runs]
-    fig = _figure(max(5.0, 0.5 * len(names) + 3), 3.5)
+    fig = new_figure(max(5.0, 0.5 * len(names) + 3), 3.5)
     ax = fig.add_subplot()
     for group, values in ece_by_group(runs).items():
         points = [(i, 100 * v) for i, v in enumerate(values) if v is not None]

@@ -35,7 +35,7 @@ def variant_key(m: Metrics) -> Tuple[int, float, str]:
     return (2, 0, m["variant"])
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> List[str]:
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> List[str]:
     """Markdown table lines; the first column left-aligned, the rest right-aligned."""
     lines = ["| " + " | ".join(header) + " |"]
     lines.append("|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|")
@@ -66,7 +66,7 @@ def main_table(metrics: Sequence[Metrics]) -> List[str]:
             m = cell.get((variant, task))
             row += [pct(m["average"]), pct(m["average_without_en"])] if m else [MISSING, MISSING]
         rows.append(row)
-    return _table(header, rows)
+    return markdown_table(header, rows)
 
 
 def language_table(group: Sequence[Metrics]) -> List[str]:
@@ -91,7 +91,7 @@ def language_table(group: Sequence[Metrics]) -> List[str]:
     rows = [row(lang, lambda m, lang=lang: score(m, lang)) for lang in langs]
     rows.append(row("**average**", lambda m: m["average"]))
     rows.append(row("**w/o en**", lambda m: m["average_without_en"]))
-    return _table(header, rows)
+    return markdown_table(header, rows)
 
 
 def pair_table(group: Sequence[Metrics]) -> List[str]:
@@ -115,7 +115,7 @@ def pair_table(group: Sequence[Metrics]) -> List[str]:
 
     rows = [row(n, "yes" if is_cross_lingual(n) else "no", lambda m, n=n: score(m, n)) for n in names]
     rows.append(row("**cross-lingual average**", "", lambda m: m.get("average_cross_lingual")))
-    return _table(header, rows)
+    return markdown_table(header, rows)
 
 
 def _mean_of(m: Metrics, key: str) -> Optional[float]:
@@ -134,7 +134,7 @@ def calibration_table(group: Sequence[Metrics]) -> List[str]:
             MISSING if nll is None else f"{nll:.4f}",
             MISSING if brier is None else f"{brier:.4f}",
         ])
-    return _table(["Model", "ECE (%)", "NLL", "Brier"], rows)
+    return markdown_table(["Model", "ECE (%)", "NLL", "Brier"], rows)
 
 
 def _mean_calibration(m: Metrics, when: str, key: str) -> Optional[float]:
@@ -155,7 +155,7 @@ def temperature_table(group: Sequence[Metrics]) -> List[str]:
             cells += [show(before), show(after)]
         rows.append(cells)
     header = ["Model", "T", "ECE before", "ECE after", "NLL before", "NLL after", "Brier before", "Brier after"]
-    return _table(header, rows) if rows else []
+    return markdown_table(header, rows) if rows else []
 
 
 def layer_table(group: Sequence[Metrics]) -> List[str]:
@@ -169,7 +169,7 @@ def layer_table(group: Sequence[Metrics]) -> List[str]:
             pct_diff(m["average"], ref["average"]),
             pct_diff(m["average_without_en"], ref["average_without_en"]),
         ])
-    return _table(["k", "average", "w/o en", "Δ average", "Δ w/o en"], rows)
+    return markdown_table(["k", "average", "w/o en", "Δ average", "Δ w/o en"], rows)
 
 
 def layer_label(layer: Union[int, str]) -> str:
