@@ -276,7 +276,7 @@ def average_cross_lingual(pairs: Mapping[str, Mapping[str, Any]]) -> Optional[fl
 
 def score_language(
     task: str, gold_docs: Sequence[Doc], pred_docs: Sequence[Doc], labels: Sequence[str],
-    temperature: Optional[float] = None,
+    temperature: Optional[float] = None, lang: str = "test set",
 ) -> Dict[str, Any]:
     """All metrics of one language, with "score", "n" and "per_example" added.
 
@@ -286,10 +286,11 @@ def score_language(
     resample of the examples (the bootstrap).
     temperature (xnli / pawsx): the pred docs hold the textcat's own cats; score them
     scaled by this temperature, and add "calibration" with the scores before and after.
+    lang names the test set in errors.
     """
     if get_task(task).is_regression:
         check_aligned(gold_docs, pred_docs)
-        gold = [gold_similarity(d, "test set", i) for i, d in enumerate(gold_docs)]
+        gold = [gold_similarity(d, lang, i) for i, d in enumerate(gold_docs)]
         pred = [float(getattr(d._, STS_SCORE)) for d in pred_docs]
         result = correlation_scores(gold, pred)
         per_example = [[g, p] for g, p in zip(gold, pred)]
@@ -370,7 +371,7 @@ def evaluate_pipeline(
             # scoring: so one pass gives the scores before and after it.
             with without_temperature(nlp):
                 preds = predict(nlp, docs, progress, batch_size, task=task)
-            languages[lang] = score_language(task, docs, preds, labels, temperature)
+            languages[lang] = score_language(task, docs, preds, labels, temperature, lang=lang)
             if spec.is_token_task:
                 # Sentences longer than the encoder takes ran as several XTREME segments.
                 languages[lang]["n_segmented"] = n_segmented(preds)

@@ -135,6 +135,18 @@ def test_bad_gold_scores_name_the_doc_and_the_range(tiny_bert, gold):
         nlp.initialize(lambda: [Example(pair_doc(nlp, "Anna lives in Berlin .", "Anna wohnt in Berlin ."), doc)])
 
 
+def test_scoring_a_language_names_it_when_a_gold_score_is_bad():
+    from dlfa_spacy.evaluate import score_language
+    from dlfa_spacy.similarity import register_extension
+
+    register_extension()
+    nlp = spacy.blank("xx")
+    good, bad = pair_doc(nlp, "Anna lives here .", "Anna wohnt hier ."), pair_doc(nlp, "A dog .", "Ein Hund .")
+    good._.sts_score, bad._.sts_score = 4.0, 7.5
+    with pytest.raises(ValueError, match=r"^de: gold doc 2 \('A dog \..*has doc\._\.sts_score = 7\.5; expected a number in 0\.\.5"):
+        score_language("sts", [good, bad], [good, bad], [], lang="de")
+
+
 def test_auto_and_the_baseline_fit_the_tok2vec_slot(tiny_bert):
     for tok2vec in (DLFA + 'layer = "auto"', DLFA + "layer = null"):
         nlp = make_sts_nlp(tiny_bert, tok2vec)
