@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Union
 
 from spacy.language import Language
+from thinc.api import Model
 
 
 def transformer_name(nlp: Language) -> str:
@@ -20,6 +21,22 @@ def transformer_name(nlp: Language) -> str:
         if nlp.get_pipe_meta(name).factory == "transformer":
             return name
     raise ValueError(f"The pipeline has no transformer component to export; it has {list(nlp.pipe_names)}")
+
+
+def write_vocab_file(trf: Model, folder: Path) -> None:
+    """Write the tokenizer's vocabulary file (XLM-R's sentencepiece model) if save_pretrained left it out."""
+    tokenizer = trf.tokenizer
+    if not hasattr(tokenizer, "vocab_file"):
+        return
+    # A loaded pipeline keeps this file's bytes in the model, but the tokenizer's
+    # vocab_file names a temporary folder that is gone; save_pretrained then silently
+    # skips it, and spacy-transformers cannot start from the folder without it.
+    contents = trf.layers[0].shims[0]._hfmodel.vocab_file_contents
+    target = folder / tokenizer.vocab_files_names["vocab_file"]
+    if not target.exists() and contents is not None:
+        target.write_bytes(contents)
+    if not target.exists():
+        raise ValueError(f"The tokenizer has no vocabulary file to export ({target.name}): export a pipeline loaded from disk")
 
 
 def export_encoder(model: Union[str, Path, Language], output: Union[str, Path]) -> Path:
@@ -38,6 +55,7 @@ def export_encoder(model: Union[str, Path, Language], output: Union[str, Path]) 
     try:
         trf.transformer.save_pretrained(str(tmp))
         trf.tokenizer.save_pretrained(str(tmp))
+        write_vocab_file(trf, tmp)
         shutil.rmtree(output, ignore_errors=True)
         tmp.rename(output)
     except BaseException:

@@ -341,3 +341,21 @@ def test_spacy_package_builds_a_wheel_with_the_tokenizer(cli_trained, tmp_path):
     assert ents(packaged) == ents(best)
     pair = lambda nlp: nlp(pair_doc(nlp, *UNSEEN_PAIRS[0]))._.trf_data.model_output.last_hidden_state
     numpy.testing.assert_array_equal(pair(packaged), pair(best))
+
+
+def test_export_encoder_of_a_loaded_xlmr_pipeline_keeps_the_sentencepiece_model(tiny_xlmr, tmp_path):
+    from dlfa_spacy.export_encoder import export_encoder
+
+    # Intermediate tasks: XNLI starts from the encoder a POS / parser pipeline exported.
+    nlp = make_nlp(tiny_xlmr, {"tagger": 2})
+    egs = [Example.from_dict(nlp.make_doc("Anna lives in Berlin ."), {"tags": ["PROPN", "VERB", "ADP", "PROPN", "PUNCT"]})]
+    nlp.initialize(lambda: egs)
+    nlp.to_disk(tmp_path / "pos")
+    out = export_encoder(str(tmp_path / "pos"), tmp_path / "encoder")
+    # Loaded from disk, the tokenizer's own file is gone: save_pretrained alone left it out.
+    assert (out / XLMR_SPM_FILE).read_bytes() == (tiny_xlmr / XLMR_SPM_FILE).read_bytes()
+    target = make_nlp(out, {"tagger": 2})
+    target.initialize(lambda: egs)  # spacy-transformers reads the vocabulary file here
+    text = "Иван живёт в Москве ."
+    assert target.get_pipe("transformer").model.tokenizer(text)["input_ids"] == \
+        nlp.get_pipe("transformer").model.tokenizer(text)["input_ids"]
