@@ -134,17 +134,20 @@ def variables() -> Dict:
     out.update({"demo_sweep_layers": "1-3", "demo_sweep_seeds": "0,1"})
     # The encoder comparison's other encoders (hub ids or local folders, e.g. an unzipped mSimCSE).
     out.update({"encoder_xlmr": "xlm-roberta-base", "encoder_labse": "setu4993/LaBSE", "demo_encoder_seeds": "0",
-                # The research demo's trainings are shorter than the demo's, to keep it within ~15 minutes.
-                "demo_research_epochs": 5})
+                # The research demo's trainings are shorter than the demo's, to keep it within ~15 minutes;
+                # 5 epochs of ~10 steps: evaluated every 10 steps, so that model-best is not the first step's.
+                "demo_research_epochs": 5, "demo_research_eval_frequency": 10})
     return out
 
 
-def training_overrides(task: str, demo: bool, encoder: Optional[str] = None, demo_epochs: str = "demo_epochs") -> str:
+def training_overrides(task: str, demo: bool, encoder: Optional[str] = None, research: bool = False) -> str:
     """The config overrides every training of a task gets: encoder and epochs (and the demo's rate and eval steps)."""
     if not demo:
         return f"--encoder.name {encoder or '${vars.transformer}'} --training.max_epochs ${{vars.{task}_epochs}}"
-    return (f"--encoder.name {encoder or '${vars.demo_transformer}'} --training.max_epochs ${{vars.{demo_epochs}}} "
-            "--training.optimizer.learn_rate ${vars.demo_learn_rate} --training.eval_frequency 50")
+    epochs, every = ("${vars.demo_research_epochs}", "${vars.demo_research_eval_frequency}") if research else \
+        ("${vars.demo_epochs}", "50")
+    return (f"--encoder.name {encoder or '${vars.demo_transformer}'} --training.max_epochs {epochs} "
+            f"--training.optimizer.learn_rate ${{vars.demo_learn_rate}} --training.eval_frequency {every}")
 
 
 def chain(task: str, demo: bool) -> List[Dict]:
@@ -258,7 +261,7 @@ def encoder_sweep(key: str, task: str, demo: bool, encoder: Optional[str] = None
               f"--test-dir {corpus}/test --task {task}{layers} --seeds {seeds} --auto --output {out}")
     script += (" --num-cpus 2 --cpus-per-trial 1" if demo
                else " --gpu-id ${vars.gpu_id} --gpus-per-trial ${vars.sweep_gpus_per_trial}")
-    script += f" -- {training_overrides(task, demo, encoder, 'demo_research_epochs')}"
+    script += f" -- {training_overrides(task, demo, encoder, research=True)}"
     return {"name": f"{p}compare-{key}-{task}",
             "help": f"{title} on {task}: baseline, DLFA and auto, for each seed (finished trials are skipped).",
             "script": [script],
@@ -310,7 +313,7 @@ def intermediate_commands(demo: bool) -> List[Dict]:
             # The encoder is what carries over: the intermediate head reads the last layer only.
             component = "tagger" if itask == "pos" else "parser"
             train = (f"python -m spacy train configs/{itask}.cfg --paths.train {corpus}/train.spacy --paths.dev "
-                     f"{corpus}/dev.spacy {training_overrides('pos', demo, encoder, 'demo_research_epochs')} "
+                     f"{corpus}/dev.spacy {training_overrides('pos', demo, encoder, research=True)} "
                      f"--gpu-id ${{vars.gpu_id}} --output {model} --components.{component}.model.tok2vec.layer null")
             commands.append({
                 "name": f"{p}intermediate-{key}-{itask}",
