@@ -445,12 +445,13 @@ def project() -> Dict:
         "demo-sweep": ["demo-encoder"] + [f"demo-convert-{t}" for t in DEMO_SWEEP_TASKS]
         + [f"demo-sweep-{t}" for t in DEMO_SWEEP_TASKS] + ["demo-sweep-report"],
     }
-    # The research questions built so far: calibration and temperature scaling, the
-    # scalar-mix rival and gains by number of target languages (in the sweep report).
+    # The five research questions: the sweep (with the scalar-mix rival, calibration by layer and
+    # gains by number of target languages in its report), temperature scaling, the encoders and
+    # the intermediate tasks. A step two experiments share runs once.
     workflows["research"] = workflows["sweep"] + [
         step for t in CALIBRATED_TASKS for step in (f"train-{t}", f"calibrate-{t}")] + ["calibration-report"] + [
-        f"compare-{key}-{t}" for key in ENCODERS for t in ENCODER_TASKS] + ["compare-encoders-report"] + [
-        s for s in intermediate_steps(False) if s not in workflows["sweep"]]
+        f"compare-{key}-{t}" for key in ENCODERS for t in ENCODER_TASKS] + ["compare-encoders-report"]
+    workflows["research"] += [s for s in intermediate_steps(False) if s not in workflows["research"]]
     workflows["demo-research"] = workflows["demo-sweep"] + ["demo-convert-pawsx"] + [
         step for t in CALIBRATED_TASKS for step in (f"demo-train-{t}", f"demo-calibrate-{t}")] + [
         "demo-calibration-report", "demo-encoder-xlmr", "demo-convert-sts"] + [

@@ -26,8 +26,10 @@ def test_project_config_is_valid_and_every_workflow_step_exists():
 
     config = load_project_config(ROOT)
     names = {c["name"] for c in config["commands"]}
-    for steps in config["workflows"].values():
+    for workflow, steps in config["workflows"].items():
         assert set(steps) <= names
+        # A step that two experiments share runs once.
+        assert len(steps) == len(set(steps)), workflow
     by_name = {c["name"]: c for c in config["commands"]}
     # The demos read nothing that the repository or an earlier step of theirs does not provide.
     for workflow in ("demo", "demo-sweep", "demo-research"):
