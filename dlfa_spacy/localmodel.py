@@ -3,6 +3,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, List, Optional, Union
 
+from .wordpiece_vocab import train_wordpiece_vocab
+
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 # XLM-R's sentencepiece model holds <unk> <s> </s> as pieces 0, 1, 2; HF's XLMRobertaTokenizer
 # maps them to fairseq's <s>=0 <pad>=1 </s>=2 <unk>=3, every other piece to its id + 1, and
@@ -43,18 +45,14 @@ def build_local_bert(
     dropout: float = 0.1,
     seed: int = 0,
 ) -> Path:
-    """Train a cased WordPiece vocabulary on `texts` and save a random BERT with it to `output`."""
+    """Learn a cased WordPiece vocabulary from `texts` (the same in every process) and save a random BERT with it to `output`."""
     import torch
-    from tokenizers.implementations import BertWordPieceTokenizer
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
-    trainer = BertWordPieceTokenizer(lowercase=False, strip_accents=False, clean_text=True)
-    trainer.train_from_iterator(texts, vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS)
-    vocab = list(trainer.get_vocab().items())
-    vocab.sort(key=lambda item: item[1])
-    words = [w for w, _ in vocab]
+    # Not the `tokenizers` trainer: it breaks ties in hash order, so each process got another vocabulary.
+    words = train_wordpiece_vocab(texts, vocab_size, SPECIAL_TOKENS)
     if pad_vocab_to is not None:
         # Filler entries give the exact vocabulary size of a real encoder (e.g. mBERT's
         # 119547) without needing its vocabulary file.
