@@ -35,7 +35,7 @@ def test_the_demo_vocabulary_is_the_same_in_every_process_and_covers_its_texts(t
     texts = read_texts([DEMO_TEXTS])
     vocab = train_wordpiece_vocab(texts, 3000, SPECIAL_TOKENS)
     assert vocab[:SPECIALS] == SPECIAL_TOKENS and len(vocab) == len(set(vocab)) <= 3000
-    script = ("import sys; from dlfa_spacy.localmodel import SPECIAL_TOKENS, read_texts; "
+    script = ("from dlfa_spacy.localmodel import SPECIAL_TOKENS, read_texts; "
               "from dlfa_spacy.wordpiece_vocab import train_wordpiece_vocab; "
               f"print('\\n'.join(train_wordpiece_vocab(read_texts([{str(DEMO_TEXTS)!r}]), 3000, SPECIAL_TOKENS)))")
     for seed in ("1", "2"):  # string hashing differs between these processes
