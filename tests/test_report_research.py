@@ -27,7 +27,9 @@ scalar text
 
 | k | ECE (%) |
 
-Trials:
+## Trials
+
+- `trials/baseline-s0` (NER, baseline, seed 0)
 """
 
 
@@ -43,7 +45,8 @@ def write_reports(root):
 
 def test_extract_takes_a_block_up_to_the_next_heading_of_its_level():
     assert extract(SWEEP, "#### XNLI: scalar mix") == "#### XNLI: scalar mix of every layer (the rival)\n\nscalar text"
-    assert extract(SWEEP, "## Calibration").splitlines()[-1] == "Trials:"
+    # The trials list under its own heading is not part of the calibration section.
+    assert extract(SWEEP, "## Calibration").splitlines()[-1] == "| k | ECE (%) |"
     assert extract(SWEEP, "#### POS: scalar mix") == ""
 
 
@@ -59,6 +62,7 @@ def test_five_sections_each_from_its_report(tmp_path):
     assert "![plot](calibrated/xnli_languages.png)" in text and "![XNLI gain](sweep_xnli_language_count.png)" in text
     assert "From `intermediate/encoders.md`:" in text and "| Encoder | tiny BERT + POS |" in text
     assert "##### XNLI: scalar mix of every layer (the rival)" in text
+    assert "trials/baseline-s0" not in text  # sweep.md's list of trials stays there
 
 
 def test_missing_reports_are_named(tmp_path):

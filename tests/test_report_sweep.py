@@ -141,7 +141,7 @@ def test_no_best_k_without_dev_scores_naming_the_trials(tmp_path):
     text = write_sweep_report([write_trials(tmp_path / "s", trials)], tmp_path / "r").read_text(encoding="utf8")
     section = text.split("### XNLI\n", 1)[1]
     assert "No best fusion layer: it is chosen on English dev only" in section
-    assert f"`{tmp_path / 's' / 'trials' / 'DLFA-2-s0'}`" in section and "DLFA-3-s0" not in section.split("Trials:")[0]
+    assert f"`{tmp_path / 's' / 'trials' / 'DLFA-2-s0'}`" in section and "DLFA-3-s0" not in section.split("## Trials")[0]
     assert "| Language |" not in section  # no significance table for an unchosen k
     assert (tmp_path / "r" / "sweep_xnli_gain.png").is_file()  # the heatmap needs no choice
 
@@ -186,7 +186,7 @@ def test_best_k_gains_with_bootstrap_flags(report):
 
 def test_report_is_deterministic(report, tmp_path):
     again = write_sweep_report(report["sweeps"], tmp_path / "again").read_text(encoding="utf8")
-    assert again.split("\nTrials:")[0] == report["text"].split("\nTrials:")[0]
+    assert again.split("\n## Trials")[0] == report["text"].split("\n## Trials")[0]
 
 
 def test_different_language_sets_are_refused_naming_the_folders(tmp_path):

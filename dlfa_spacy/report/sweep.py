@@ -484,7 +484,8 @@ def render_sweep(trials: Sequence[Metrics], folder: Path, n_rounds: int = N_ROUN
     for task, runs in groups.items():
         lines += _task_section(task, runs, folder, n_rounds, seed)
     lines += calibration_section(groups, folder, row_name)
-    lines += ["", "Trials:", ""]
+    # A heading of its own, so that a section taken from this report (research.md) ends before it.
+    lines += ["", "## Trials", ""]
     lines += [f"- `{t['folder']}` ({TASKS[t['task']].title}, {t['variant']}, seed {t['seed']})" for t in trials]
     return "\n".join(lines) + "\n"
 
