@@ -226,7 +226,7 @@ def peak_rss(variant: str, model_path: Path, layer: int, texts: List[str]) -> Di
 
 
 def build_encoder(path: Path, tiny: bool) -> Path:
-    from dlfa_spacy.localmodel import build_local_bert, build_mbert_sized
+    from dlfa_spacy.testing.localmodel import build_local_bert, build_mbert_sized
 
     texts = [" ".join(WORDS)] + make_texts(200, 12, seed=0)
     if tiny:

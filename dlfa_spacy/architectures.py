@@ -8,8 +8,9 @@ from thinc.api import Model
 from thinc.types import Floats2d, Ragged
 
 from .layers import DLFATransformerModel, FusionListener
-from .layers.dlfa_tok2vec import check_dlfa_settings, dlfa_tok2vec, inline_transformer, scalar_mix_tok2vec
-from .layers.layer_choice import SCALAR_MIX
+from .layers.dlfa_tok2vec import check_dlfa_settings, dlfa_tok2vec, scalar_mix_tok2vec
+from .layers.replace_listener import inline_transformer
+from .results import SCALAR_MIX
 from .layers.pair_regressor import pair_regressor
 
 # thinc resolves a promise given as a default, so `spacy init fill-config` writes it out.

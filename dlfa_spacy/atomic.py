@@ -1,9 +1,17 @@
-"""Atomic writes: a file holds either its old content or all of the new one, never half."""
+"""Atomic writes: a file or folder holds either its old content or all of the new one, never half.
+
+Every output of the project goes through here: `write_atomic` / `write_json_atomic` for
+one file, `replace_folder` for a folder written whole (a pipeline, an encoder checkpoint),
+and `report_files` for a report and its plots put into a folder that holds other files.
+"""
 import json
 import os
+import shutil
+import tempfile
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Iterator, Mapping, Optional, Union
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -55,3 +63,58 @@ def dumps_json(data: Mapping[str, Any], inline_key: Optional[str] = None) -> str
 def write_json_atomic(path: Path, data: Mapping[str, Any], inline_key: Optional[str] = None) -> None:
     """Write JSON atomically (indented, UTF-8, no NaN); values under `inline_key` each on one line."""
     write_atomic(Path(path), dumps_json(data, inline_key).encode("utf8"))
+
+
+def check_folder_output(output: Path) -> None:
+    """ValueError unless `output` is a folder or does not exist yet."""
+    if output.exists() and not output.is_dir():
+        raise ValueError(f"Output {output} exists and is not a folder")
+
+
+@contextmanager
+def replace_folder(output: Union[str, Path]) -> Iterator[Path]:
+    """A temp folder beside `output` to write into; on success it takes `output`'s place, on failure it is removed."""
+    output = Path(output)
+    check_folder_output(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}-"))
+    try:
+        yield tmp
+        if output.exists():
+            # A folder cannot replace a non-empty one in one step: the old one steps aside first.
+            old = output.with_name(f".{output.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(output, old)
+            os.replace(tmp, output)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, output)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+@contextmanager
+def report_files(output_dir: Union[str, Path], main_file: str) -> Iterator[Path]:
+    """A temp folder to draw a report into; on success each file moves into `output_dir`, `main_file` last.
+
+    The other files of `output_dir` stay. On failure nothing is moved, and a folder this
+    call created is removed again.
+    """
+    output_dir = Path(output_dir)
+    check_folder_output(output_dir)
+    created = not output_dir.exists()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=output_dir, prefix=f".{Path(main_file).stem}-"))
+    try:
+        yield tmp
+        # The report names its plots: they are in place before it is.
+        for path in sorted(p for p in tmp.iterdir() if p.name != main_file):
+            os.replace(path, output_dir / path.name)
+        os.replace(tmp / main_file, output_dir / main_file)
+    except BaseException:
+        if created:
+            shutil.rmtree(output_dir, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -19,18 +19,9 @@ from dlfa_spacy.tasks import TASKS as TASK_TABLE
 ROOT = Path(__file__).resolve().parents[1]
 # Task facts (components, the paper's layers, XTREME's epochs and languages) come from
 # the one task table.
-SOURCES = {
-    "ner": "assets/wikiann/panx_dataset.zip",
-    "pos": "assets/ud/ud-treebanks-v2.5.tgz",
-    "xnli": "assets/xnli/XNLI-MT-1.0.zip assets/xnli/XNLI-1.0.zip",
-    "pawsx": "assets/pawsx/x-final.tar.gz",
-    "sts": "assets/stsb assets/sts2017/sts2017.eval.v1.1.zip assets/sts2017/sts2017.gs.zip "
-           "assets/sts2017/STS2017-extended.zip",
-}
-# STS has no paper layer: the demo, as the full run, learns the mix ("auto").
-DEMO_LAYER = {"ner": 2, "pos": 3, "xnli": 3, "pawsx": 2, "sts": "auto"}
-DEMO_LANGS = {"ner": "en,de,es,ru,zh", "pos": "en,de,es,ru,zh", "xnli": "en,de,es,ru", "pawsx": "en,de,es,ru",
-              "sts": "en,de,es,ru,es-en,en-de"}
+SOURCES = {name: task.sources for name, task in TASK_TABLE.items()}
+DEMO_LAYER = {name: task.demo_layer for name, task in TASK_TABLE.items()}
+DEMO_LANGS = {name: task.demo_langs for name, task in TASK_TABLE.items()}
 
 # Sizes and SHA-256 sums as the Hugging Face dataset loaders record them (datasets'
 # dataset_infos.json); `spacy project assets` checks MD5 only, and no MD5 is published,
@@ -233,11 +224,11 @@ def sweep_command(task: str, demo: bool) -> Dict:
 
 def sweep_report(tasks: List[str], demo: bool) -> Dict:
     root = "demo/" if demo else ""
-    sweeps = " ".join(f"--sweep {root}sweeps/{t}" for t in tasks)
+    sweeps = " ".join(f"{root}sweeps/{t}" for t in tasks)
     return {"name": ("demo-" if demo else "") + "sweep-report",
             "help": "The sweep report: D_k mean ± std over seeds, gain heatmaps, best k on English dev, bootstrap CIs, "
                     "scalar mix, calibration by layer, gains as target languages are added.",
-            "script": [f"python -m dlfa_spacy report {sweeps} --output {root}reports"],
+            "script": [f"python -m dlfa_spacy report sweep {sweeps} --output {root}reports"],
             "deps": [f"{root}sweeps/{t}/trials" for t in tasks], "outputs": [f"{root}reports/sweep.md"]}
 
 
@@ -276,11 +267,11 @@ def encoder_report(demo: bool, rows: Optional[Dict[str, str]] = None, tasks: Seq
     root = "demo/" if demo else ""
     if rows is None:
         rows = {key: title for key, (title, _) in (DEMO_ENCODERS if demo else ENCODERS).items()}
-    named = " ".join(f"--encoder \"{title}={root}sweeps/encoders/{key}/{task}\"" for key, title in rows.items()
+    named = " ".join(f"\"{title}={root}sweeps/encoders/{key}/{task}\"" for key, title in rows.items()
                      for task in tasks)
     return {"name": ("demo-" if demo else "") + name,
             "help": "encoders.md: each encoder's baseline, DLFA and auto side by side, with bootstrap CIs of the gains.",
-            "script": [f"python -m dlfa_spacy report {named} --output {root}{folder}"],
+            "script": [f"python -m dlfa_spacy report encoders {named} --output {root}{folder}"],
             "deps": [f"{root}sweeps/encoders/{key}/{task}/trials" for key in rows for task in tasks],
             "outputs": [f"{root}{folder}/encoders.md"]}
 
@@ -370,7 +361,7 @@ def calibration_report(demo: bool) -> Dict:
     files = [f"{root}metrics/calibrated/{t}-dlfa.json" for t in CALIBRATED_TASKS]
     return {"name": ("demo-" if demo else "") + "calibration-report",
             "help": "The calibrated pipelines' report: temperature, ECE / NLL / Brier before and after scaling.",
-            "script": [f"python -m dlfa_spacy report {' '.join(files)} --output {root}reports/calibrated"],
+            "script": [f"python -m dlfa_spacy report results {' '.join(files)} --output {root}reports/calibrated"],
             "deps": files, "outputs": [f"{root}reports/calibrated/results.md"]}
 
 
@@ -379,7 +370,7 @@ def report(demo: bool) -> Dict:
     files = [f"{root}metrics/{t}-{m}.json" for t in TASKS for m in ("dlfa", "baseline")]
     return {"name": ("demo-" if demo else "") + "report",
             "help": "Tables and plots: baseline vs DLFA per task and language.",
-            "script": [f"python -m dlfa_spacy report {' '.join(files)} --output {root}reports"],
+            "script": [f"python -m dlfa_spacy report results {' '.join(files)} --output {root}reports"],
             "deps": files, "outputs": [f"{root}reports/results.md"]}
 
 
@@ -393,7 +384,7 @@ def project() -> Dict:
          "deps": ["setup.cfg", "dlfa_spacy"], "outputs_no_cache": ["packages/wheels"]},
         {"name": "demo-encoder",
          "help": "Build a tiny BERT locally: WordPiece vocabulary from the demo texts, random weights (no download).",
-         "script": ["python -m dlfa_spacy local-bert demo/encoder --texts assets/demo/text/vocab_corpus.txt "
+         "script": ["python -m dlfa_spacy.testing local-bert demo/encoder --texts assets/demo/text/vocab_corpus.txt "
                     "--layers 4 --width 64 --heads 4 --vocab-size 3000"],
          "deps": ["assets/demo/text/vocab_corpus.txt"], "outputs": ["demo/encoder"]},
     ]
@@ -417,14 +408,14 @@ def project() -> Dict:
         commands.append({
             "name": ("demo-" if demo else "") + "research-report",
             "help": "research.md: the five research questions, each from the report that answers it.",
-            "script": [f"python -m dlfa_spacy report --research --output {root}reports"],
+            "script": [f"python -m dlfa_spacy report research {root}reports"],
             "deps": [f"{root}reports/{f}" for f in ("sweep.md", "calibrated/results.md", "encoders.md",
                                                      "intermediate/encoders.md")],
             "outputs": [f"{root}reports/research.md"]})
     commands.append(
         {"name": "demo-encoder-xlmr",
          "help": "Build a tiny XLM-R locally: sentencepiece vocabulary from the demo texts, random weights (no download).",
-         "script": ["python -m dlfa_spacy local-xlmr demo/encoder-xlmr --texts assets/demo/text/vocab_corpus.txt "
+         "script": ["python -m dlfa_spacy.testing local-xlmr demo/encoder-xlmr --texts assets/demo/text/vocab_corpus.txt "
                     "--layers 4 --width 64 --heads 4 --vocab-size 3000"],
          "deps": ["assets/demo/text/vocab_corpus.txt"], "outputs": ["demo/encoder-xlmr"]})
     names = [c["name"] for c in commands]

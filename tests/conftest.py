@@ -7,7 +7,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from dlfa_spacy.localmodel import build_local_bert  # noqa: E402
+from dlfa_spacy.testing.localmodel import build_local_bert  # noqa: E402
 
 VOCAB_TEXTS = [
     "Anna lives in Berlin .",

@@ -137,7 +137,7 @@ def sts_docbin(path: Path, rows) -> Path:
     from spacy.tokens import DocBin
 
     from dlfa_spacy import pair_doc
-    from dlfa_spacy.similarity import register_extension
+    from dlfa_spacy.pipeline.similarity import register_extension
 
     register_extension()
     nlp = spacy.blank("xx")

@@ -174,7 +174,7 @@ def test_candidates_without_auto_and_misspelt_auto_are_refused():
 def test_evaluate_names_the_variant_and_records_the_weights(tiny_bert, tmp_path):
     from spacy.tokens import Doc, DocBin
 
-    from dlfa_spacy.evaluate import evaluate_pipeline
+    from dlfa_spacy.experiments.evaluate import evaluate_pipeline
 
     nlp, _, _ = initialized(tiny_bert, candidates=[2, 3])
     docs = []

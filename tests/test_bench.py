@@ -4,6 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# ~90 s: the benchmark runs every variant in subprocesses; only the JSON's shape is checked.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = ["A", "B", "C", "D", "E"]
 RATIO_KEYS = {"inference_ratio", "train_ratio", "trf_data_ratio", "rss_ratio", "rss_growth_ratio"}

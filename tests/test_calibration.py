@@ -13,11 +13,11 @@ from spacy.training import Example
 from thinc.api import fix_random_seed
 
 from dlfa_spacy import pair_doc
-from dlfa_spacy.calibrate import calibrate_pipeline, temperature_pipe
-from dlfa_spacy.evaluate import evaluate_pipeline
+from dlfa_spacy.experiments.calibrate import calibrate_pipeline, temperature_pipe
+from dlfa_spacy.experiments.evaluate import evaluate_pipeline
 from dlfa_spacy.metrics import classification_scores
 from dlfa_spacy.metrics.temperature import fit_temperature, scale_probabilities
-from dlfa_spacy.temperature_scaling import TemperatureScaling
+from dlfa_spacy.pipeline.temperature_scaling import TemperatureScaling
 
 LABELS = ["entailment", "neutral", "contradiction"]
 

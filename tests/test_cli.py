@@ -16,7 +16,20 @@ from dlfa_spacy.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "data" / "corpora"
-COMMANDS = {"convert", "prepare", "evaluate", "report", "local-bert", "sweep", "calibrate", "local-xlmr", "export-encoder"}
+COMMANDS = {"convert", "prepare", "evaluate", "report", "sweep", "calibrate", "export-encoder"}
+REPORT_COMMANDS = {"results", "sweep", "encoders", "research"}
+
+
+def leaf_commands(group) -> dict:
+    """Every command of the app by its full name ("report sweep"), subcommands included."""
+    out = {}
+    for name, command in group.commands.items():
+        sub = getattr(command, "commands", None)
+        if sub:
+            out.update({f"{name} {k}": v for k, v in leaf_commands(command).items()})
+        else:
+            out[name] = command
+    return out
 
 
 def run_module(*args: str) -> subprocess.CompletedProcess:
@@ -29,8 +42,9 @@ def run_module(*args: str) -> subprocess.CompletedProcess:
 def test_every_parameter_of_every_command_has_help():
     group = get_command(app)
     assert set(group.commands) == COMMANDS
+    assert set(group.commands["report"].commands) == REPORT_COMMANDS
     missing = []
-    for name, command in group.commands.items():
+    for name, command in leaf_commands(group).items():
         assert command.help and command.help.strip(), name
         for param in command.params:
             if not (getattr(param, "help", None) or "").strip():
@@ -41,9 +55,10 @@ def test_every_parameter_of_every_command_has_help():
 def test_options_follow_spacy_names():
     group = get_command(app)
     opts = {name: {o for p in cmd.params if p.param_type_name == "option" for o in p.opts}
-            for name, cmd in group.commands.items()}
+            for name, cmd in leaf_commands(group).items()}
     assert {"--gpu-id", "-g", "--output", "-o", "--batch-size", "--task"} <= opts["evaluate"]
-    assert {"--output", "-o"} <= opts["report"]
+    for name in ("results", "sweep", "encoders"):
+        assert {"--output", "-o"} <= opts[f"report {name}"]
 
 
 def ner_folder(root: Path) -> Path:
@@ -152,7 +167,7 @@ def test_report_prints_the_main_table(tmp_path):
     metrics = tmp_path / "ner-baseline.json"
     assert CliRunner().invoke(app, ["evaluate", str(root / "model"), str(root / "test"), "-t", "ner",
                                     "-o", str(metrics)]).exit_code == 0
-    result = CliRunner().invoke(app, ["report", str(metrics), "-o", str(tmp_path / "reports")])
+    result = CliRunner().invoke(app, ["report", "results", str(metrics), "-o", str(tmp_path / "reports")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "reports" / "results.md").is_file()
     row = next(line for line in result.output.splitlines() if line.startswith("| baseline"))
@@ -163,7 +178,7 @@ def test_import_and_load_do_not_need_matplotlib(tmp_path):
     nlp = spacy.blank("xx")
     nlp.add_pipe("sentencizer")
     nlp.to_disk(tmp_path / "p")
-    code = ("import sys, spacy, dlfa_spacy, dlfa_spacy.architectures, dlfa_spacy.corpora, dlfa_spacy.evaluate; "
+    code = ("import sys, spacy, dlfa_spacy, dlfa_spacy.architectures, dlfa_spacy.corpora, dlfa_spacy.experiments.evaluate; "
             f"spacy.load({str(tmp_path / 'p')!r}); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)

@@ -69,6 +69,8 @@ def trained(tiny_bert):
             scores = nlp.evaluate(examples(nlp))
             if scores["ents_f"] == 1.0 and scores["tag_acc"] == 1.0:
                 break
+    else:
+        step = None  # ran out of steps: the training test fails on this
     return nlp, history, scores, step
 
 
@@ -273,9 +275,9 @@ def test_each_lower_layer_is_dropped_by_its_last_consumer(tiny_bert):
 
 def test_shared_transformer_learns_ner_and_tagger(trained):
     nlp, history, scores, steps = trained
+    assert steps is not None, f"not perfect within 150 steps: {scores}"
     assert scores["ents_f"] == 1.0
     assert scores["tag_acc"] == 1.0
-    assert steps <= 150
     for name in ("ner", "tagger"):
         assert history[-1][name] < 0.5 * history[0][name]
     # BatchNorm running statistics moved away from their initial values while training.

@@ -625,7 +625,7 @@ def test_wikiann_lang_mismatch(tmp_path: Path) -> None:
 
 
 def test_unknown_format_and_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="wikiann, ud, xnli, pawsx"):
+    with pytest.raises(ValueError, match="xnli, pawsx, wikiann, ud, sts"):
         convert_file("conll", FIXTURES / "pawsx_xtreme.tsv", tmp_path / "o.spacy")
     with pytest.raises(FileNotFoundError):
         convert_file("pawsx", tmp_path / "missing.tsv", tmp_path / "o.spacy")

@@ -2,7 +2,7 @@
 
 The files are parsed here with plain Python, independently of the project's
 converters, and the expected sizes are written out literally: they are the
-numbers assets/demo/generate.py is designed to produce.
+numbers scripts/demo_data/generate.py is designed to produce.
 """
 import csv
 import re
@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-DEMO = Path(__file__).resolve().parent.parent / "assets" / "demo"
-NOT_DATA = {"generate.py", "README.md"}
-# generator/ holds the generator's modules and word lists, not demo data.
-NOT_DATA_DIRS = {"generator", "__pycache__"}
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "assets" / "demo"
+# The generator and its word lists live in scripts/demo_data/, outside the data folder.
+GENERATE = ROOT / "scripts" / "demo_data" / "generate.py"
+NOT_DATA = {"README.md"}
+NOT_DATA_DIRS = {"__pycache__"}
 
 NER_TAGS = {"O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG"}
 UPOS = {"ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON",
@@ -69,7 +71,7 @@ def data_files(root):
 
 
 def test_generator_reproduces_committed_files(tmp_path):
-    subprocess.run([sys.executable, str(DEMO / "generate.py"), "--output", str(tmp_path)],
+    subprocess.run([sys.executable, str(GENERATE), "--output", str(tmp_path)],
                    check=True, capture_output=True)
     generated = data_files(tmp_path)
     assert generated == data_files(DEMO)

@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Dict, List
 
 import pytest
+import seqeval.metrics as seqeval_metrics  # a declared test extra: missing fails, not skips
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 from spacy.training import Example
 
-from dlfa_spacy.evaluate import evaluate_pipeline, fusion_layer, variant_name
+from dlfa_spacy.experiments.evaluate import evaluate_pipeline, fusion_layer
+from dlfa_spacy.results import variant_name
 from dlfa_spacy.metrics import (
     average_scores,
     bio_tags,
@@ -28,8 +30,6 @@ from dlfa_spacy.metrics import (
     tag_entities,
 )
 from dlfa_spacy.pairs import pair_doc
-
-seqeval_metrics = pytest.importorskip("seqeval.metrics")
 
 NLI_LABELS = ["entailment", "neutral", "contradiction"]
 

@@ -7,7 +7,7 @@ from spacy.training import Example
 from thinc.api import Adam, fix_random_seed
 from transformers import AutoModel, AutoTokenizer
 
-from dlfa_spacy.export_encoder import export_encoder
+from dlfa_spacy.experiments.export_encoder import export_encoder
 
 TRAIN = [("Anna lives in Berlin .", ["PROPN", "VERB", "ADP", "PROPN", "PUNCT"]),
          ("Peter visited Paris with Lucy .", ["PROPN", "VERB", "PROPN", "ADP", "PROPN", "PUNCT"])]

@@ -4,6 +4,7 @@ import warnings
 from typing import List, Sequence
 
 import pytest
+import seqeval.metrics as seqeval_metrics  # a declared test extra: missing fails, not skips
 import spacy
 from spacy.tokens import Doc
 
@@ -19,8 +20,6 @@ from dlfa_spacy.metrics import (
     upos_sequences,
 )
 from dlfa_spacy.tasks import UPOS_TAGS
-
-seqeval_metrics = pytest.importorskip("seqeval.metrics")
 
 # Tags that exercise seqeval's corner cases beyond UPOS: prefixes B/I/E/S/O/".", hyphens,
 # a 0.0.12 type "O" ("X-O") and an empty 1.x type ("X-", "-").

@@ -11,7 +11,7 @@ from test_pairs import OWN_PAIRS
 from thinc.api import Config
 
 from dlfa_spacy import PAIR_SEPARATOR, pair_doc
-from dlfa_spacy.localmodel import build_local_xlmr
+from dlfa_spacy.testing.localmodel import build_local_xlmr
 
 REPO = Path(__file__).resolve().parents[1]
 PAIRS: List[Tuple[str, str]] = OWN_PAIRS + [

@@ -13,8 +13,8 @@ from spacy_transformers.data_classes import HFObjects
 
 from dlfa_spacy import PAIR_SEPARATOR, pair_doc
 from dlfa_spacy.layers import DLFATransformerModel, layer_key, tokenize_spans
-from dlfa_spacy.localmodel import build_local_bert
 from dlfa_spacy.pairs import split_pair
+from dlfa_spacy.testing.localmodel import build_local_bert
 
 # Pairs written for this project, in several scripts.
 OWN_PAIRS = [

@@ -9,7 +9,7 @@ import spacy
 from spacy.tokens import DocBin
 from spacy.training import Example
 
-from dlfa_spacy.augmenters import upos_as_tag
+from dlfa_spacy.training.augmenters import upos_as_tag
 from dlfa_spacy.corpora.prepare import find, prepare_task, unpack
 
 DEMO = Path(__file__).resolve().parents[1] / "assets" / "demo"
@@ -130,7 +130,7 @@ def test_find_names_every_alternative(tmp_path):
 
 
 def sts_scores(path: Path) -> list:
-    from dlfa_spacy.similarity import register_extension
+    from dlfa_spacy.pipeline.similarity import register_extension
 
     register_extension()
     return [d._.sts_score for d in DocBin(store_user_data=True).from_disk(path).get_docs(spacy.blank("xx").vocab)]

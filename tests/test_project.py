@@ -118,7 +118,9 @@ def _copy_project(dest: Path) -> None:
 
 @pytest.fixture(scope="module")
 def demo_project(tmp_path_factory):
-    """The repository copied to a temp dir, with `spacy project run demo` done in it."""
+    """The repository copied to a temp dir, with `spacy project run demo` done in it.
+
+    sweep_done and research_done run later workflows in this same directory."""
     project = tmp_path_factory.mktemp("project")
     _copy_project(project)
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
@@ -232,10 +234,29 @@ def _project_run(project: Path, workflow: str) -> subprocess.CompletedProcess:
     return result
 
 
-@pytest.mark.slow
-def test_demo_sweep_writes_the_sweep_report_and_a_rerun_starts_no_trial(demo_project):
+# The workflows build on each other in one directory, each fixture on the state of the one before:
+# demo_project (demo) -> sweep_done (+ demo-sweep) -> research_done (+ demo-research). A test asks
+# for the state it reads, so each one runs alone (-k) too, and none relies on the tests run before it.
+@pytest.fixture(scope="module")
+def sweep_done(demo_project):
+    """demo_project with `spacy project run demo-sweep` done in it, after the demo."""
     # After the demo: its encoder and corpora are reused, as a user's second workflow would.
     _project_run(demo_project, "demo-sweep")
+    return demo_project
+
+
+@pytest.fixture(scope="module")
+def research_done(sweep_done):
+    """demo_project with `spacy project run demo-research` done in it, after the demo and demo-sweep."""
+    # It reads the demo's uncalibrated metrics; after demo-sweep, only the calibration steps
+    # (and the encoder comparisons) are left to run.
+    _project_run(sweep_done, "demo-research")
+    return sweep_done
+
+
+@pytest.mark.slow
+def test_demo_sweep_writes_the_sweep_report_and_a_rerun_starts_no_trial(sweep_done):
+    demo_project = sweep_done  # the demo, then demo-sweep, run in it
     for task in ("ner", "xnli"):
         trials = sorted(p.parent.name for p in (demo_project / "demo" / "sweeps" / task).glob("trials/*/metrics.json"))
         variants = ("baseline", "DLFA-1", "DLFA-2", "DLFA-3", "DLFA-auto", "scalar-mix")
@@ -270,9 +291,8 @@ def test_demo_sweep_writes_the_sweep_report_and_a_rerun_starts_no_trial(demo_pro
 
 
 @pytest.mark.slow
-def test_demo_research_calibrates_on_english_dev_and_reports_before_and_after(demo_project):
-    # After the demo and demo-sweep: only the calibration steps are left to run.
-    _project_run(demo_project, "demo-research")
+def test_demo_research_calibrates_on_english_dev_and_reports_before_and_after(research_done):
+    demo_project = research_done  # the demo, demo-sweep, then demo-research, run in it
     for task in ("xnli", "pawsx"):
         metrics = json.loads((demo_project / "demo" / "metrics" / "calibrated" / f"{task}-dlfa.json").read_text())
         uncalibrated = json.loads((demo_project / "demo" / "metrics" / f"{task}-dlfa.json").read_text())

@@ -235,10 +235,10 @@ def test_without_per_example_data_there_is_no_interval(tmp_path):
 
 
 def test_cli_writes_sweep_md_and_prints_the_dk_table(tmp_path):
-    # Trial folders are named {variant}-s{seed}: one sweep folder per task, --sweep repeated.
+    # Trial folders are named {variant}-s{seed}: one sweep folder per task, each an argument.
     xnli = write_trials(tmp_path / "xnli", [t for t in TRIALS if t["task"] == "xnli"])
     ner = write_trials(tmp_path / "ner", [t for t in TRIALS if t["task"] == "ner"])
-    result = CliRunner().invoke(app, ["report", "--sweep", str(xnli), "--sweep", str(ner),
+    result = CliRunner().invoke(app, ["report", "sweep", str(xnli), str(ner),
                                       "-o", str(tmp_path / "reports"), "--bootstrap-rounds", "200"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "reports" / "sweep.md").is_file()
@@ -247,19 +247,21 @@ def test_cli_writes_sweep_md_and_prints_the_dk_table(tmp_path):
     assert "200 rounds" in (tmp_path / "reports" / "sweep.md").read_text(encoding="utf8")
 
 
-def test_cli_with_metrics_and_sweep_writes_both(tmp_path):
+def test_results_and_sweep_reports_share_a_folder(tmp_path):
     out = write_trials(tmp_path / "sweep", TRIALS[:4])
     metrics = tmp_path / "xnli-baseline.json"
     metrics.write_text(json.dumps({k: v for k, v in TRIALS[0].items() if k != "seed"}))
-    result = CliRunner().invoke(app, ["report", str(metrics), "--sweep", str(out), "-o", str(tmp_path / "r")])
+    result = CliRunner().invoke(app, ["report", "results", str(metrics), "-o", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(app, ["report", "sweep", str(out), "-o", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "r" / "results.md").is_file() and (tmp_path / "r" / "sweep.md").is_file()
 
 
 def test_cli_errors_are_one_line(tmp_path):
-    result = CliRunner().invoke(app, ["report", "-o", str(tmp_path / "r")])
-    assert result.exit_code == 1 and "Nothing to report" in result.output
-    result = CliRunner().invoke(app, ["report", "--sweep", str(tmp_path / "missing"), "-o", str(tmp_path / "r")])
+    result = CliRunner().invoke(app, ["report", "sweep", "-o", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "Missing argument 'sweeps'" in result.output
+    result = CliRunner().invoke(app, ["report", "sweep", str(tmp_path / "missing"), "-o", str(tmp_path / "r")])
     output = " ".join(result.output.split())  # wasabi wraps long lines
     assert result.exit_code == 1 and "has no trials/ folder" in output and "Traceback" not in output
 

@@ -12,10 +12,10 @@ from spacy.util import load_model_from_config, resolve_dot_names
 from test_pairs import build_xlmr_like
 from thinc.api import Config
 
-import dlfa_spacy.readers  # noqa: F401  (registers dlfa_spacy.WordpieceSegments.v1)
-from dlfa_spacy.evaluate import evaluate_pipeline, score_language
+import dlfa_spacy.training.readers  # noqa: F401  (registers dlfa_spacy.WordpieceSegments.v1)
+from dlfa_spacy.experiments.evaluate import evaluate_pipeline, score_language
 from dlfa_spacy.metrics import bio_tags
-from dlfa_spacy.segments import (
+from dlfa_spacy.training.segments import (
     SEGMENTS_KEY,
     merge_segments,
     model_word,
@@ -347,7 +347,7 @@ def test_reader_gold_preproc_and_limit(tiny_bert, bert_tokenizer, tmp_path):
 
 
 def test_reader_needs_a_path(tiny_bert):
-    from dlfa_spacy.readers import create_wordpiece_segments
+    from dlfa_spacy.training.readers import create_wordpiece_segments
 
     with pytest.raises(ValueError, match="needs the path"):
         create_wordpiece_segments(None, str(tiny_bert))

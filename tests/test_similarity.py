@@ -13,7 +13,7 @@ from thinc.api import Adam, Config, fix_random_seed
 
 from dlfa_spacy.metrics.correlation import pearson, spearman
 from dlfa_spacy.pairs import pair_doc
-from dlfa_spacy.similarity_regressor import score_similarity
+from dlfa_spacy.pipeline.similarity_regressor import score_similarity
 
 PAIRS = [
     ("Anna lives in Berlin .", "Anna lives in Berlin .", 5.0),
@@ -136,8 +136,8 @@ def test_bad_gold_scores_name_the_doc_and_the_range(tiny_bert, gold):
 
 
 def test_scoring_a_language_names_it_when_a_gold_score_is_bad():
-    from dlfa_spacy.evaluate import score_language
-    from dlfa_spacy.similarity import register_extension
+    from dlfa_spacy.experiments.evaluate import score_language
+    from dlfa_spacy.pipeline.similarity import register_extension
 
     register_extension()
     nlp = spacy.blank("xx")
@@ -220,7 +220,7 @@ def sts_eval(tiny_bert, tmp_path_factory):
 def test_evaluate_sts_scores_spearman_per_language_and_pair_sets_apart(sts_eval):
     import json
 
-    from dlfa_spacy.evaluate import evaluate_pipeline
+    from dlfa_spacy.experiments.evaluate import evaluate_pipeline
 
     root, nlp, rows = sts_eval
     metrics = evaluate_pipeline(str(root / "model"), root / "test", task="sts", output=root / "sts.json")
@@ -246,7 +246,7 @@ def test_evaluate_sts_scores_spearman_per_language_and_pair_sets_apart(sts_eval)
 
 
 def test_evaluate_sts_refuses_a_doc_without_gold_score_and_a_folder_of_pairs_only(sts_eval, tmp_path):
-    from dlfa_spacy.evaluate import evaluate_pipeline
+    from dlfa_spacy.experiments.evaluate import evaluate_pipeline
 
     root, nlp, _ = sts_eval
     sts_docbin(tmp_path / "bad" / "de.spacy", [("Anna wohnt in Berlin .", "Anna wohnt in Berlin .", 5.0),

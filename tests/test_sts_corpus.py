@@ -21,7 +21,7 @@ from spacy.tokens import Doc, DocBin
 from dlfa_spacy.corpora import (LANG_KEY, ConversionSummary, ReadStats, blank_nlp, convert_file, convert_files, read_sts,
                                  sts_file_lang)
 from dlfa_spacy.pairs import PAIR_SEPARATOR, find_separator, split_pair
-from dlfa_spacy.similarity import STS_SCORE, register_extension
+from dlfa_spacy.pipeline.similarity import STS_SCORE, register_extension
 
 REPO = Path(__file__).resolve().parents[1]
 XX = spacy.blank("xx")
@@ -349,7 +349,7 @@ def test_extension_registration_is_idempotent() -> None:
 def test_similarity_and_sts_reader_need_no_torch() -> None:
     # spaCy imports torch itself when it can, so torch is made unimportable instead.
     code = ("import sys; sys.modules['torch'] = None; "
-            "import dlfa_spacy.similarity, dlfa_spacy.corpora.sts; print('ok')")
+            "import dlfa_spacy.pipeline.similarity, dlfa_spacy.corpora.sts; print('ok')")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                             env=module_env())
     assert result.returncode == 0, result.stderr

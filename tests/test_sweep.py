@@ -12,9 +12,9 @@ from helpers import sts_docbin
 from thinc.api import Config
 from typer.testing import CliRunner
 
-from dlfa_spacy import sweep
+from dlfa_spacy.experiments import sweep
 from dlfa_spacy.cli import app
-from dlfa_spacy.sweep import (
+from dlfa_spacy.experiments.sweep import (
     DONE,
     FAILED,
     SKIPPED,
@@ -32,9 +32,8 @@ from dlfa_spacy.sweep import (
     split_finished,
     summarize,
     train_command,
-    variant_order,
 )
-from dlfa_spacy.layers.layer_choice import AUTO, SCALAR_MIX
+from dlfa_spacy.results import AUTO, SCALAR_MIX, variant_order
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -207,7 +206,7 @@ def test_cli_bad_input_is_one_line(tmp_path, extra, message):
 
 
 def test_importing_the_cli_does_not_import_ray():
-    code = "import sys, dlfa_spacy.cli, dlfa_spacy.sweep; print('ray' in sys.modules)"
+    code = "import sys, dlfa_spacy.cli, dlfa_spacy.experiments.sweep; print('ray' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "False", result.stderr
 

@@ -3,8 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dlfa_spacy.localmodel import SPECIAL_TOKENS, build_local_bert, read_texts
-from dlfa_spacy.wordpiece_vocab import train_wordpiece_vocab
+from dlfa_spacy.testing.localmodel import SPECIAL_TOKENS, build_local_bert, read_texts
+from dlfa_spacy.testing.wordpiece_vocab import train_wordpiece_vocab
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_TEXTS = ROOT / "assets" / "demo" / "text" / "vocab_corpus.txt"
@@ -35,8 +35,8 @@ def test_the_demo_vocabulary_is_the_same_in_every_process_and_covers_its_texts(t
     texts = read_texts([DEMO_TEXTS])
     vocab = train_wordpiece_vocab(texts, 3000, SPECIAL_TOKENS)
     assert vocab[:SPECIALS] == SPECIAL_TOKENS and len(vocab) == len(set(vocab)) <= 3000
-    script = ("from dlfa_spacy.localmodel import SPECIAL_TOKENS, read_texts; "
-              "from dlfa_spacy.wordpiece_vocab import train_wordpiece_vocab; "
+    script = ("from dlfa_spacy.testing.localmodel import SPECIAL_TOKENS, read_texts; "
+              "from dlfa_spacy.testing.wordpiece_vocab import train_wordpiece_vocab; "
               f"print('\\n'.join(train_wordpiece_vocab(read_texts([{str(DEMO_TEXTS)!r}]), 3000, SPECIAL_TOKENS)))")
     for seed in ("1", "2"):  # string hashing differs between these processes
         out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,

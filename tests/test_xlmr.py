@@ -18,7 +18,7 @@ from spacy.training import Example
 from thinc.api import fix_random_seed
 
 from dlfa_spacy import PAIR_SEPARATOR, pair_doc
-from dlfa_spacy.localmodel import XLMR_SPM_FILE, build_local_xlmr
+from dlfa_spacy.testing.localmodel import XLMR_SPM_FILE, build_local_xlmr
 
 # (premise, hypothesis, label, entities as (word, label) in reading order)
 PAIRS: List[Tuple[str, str, str, List[Tuple[str, str]]]] = [
@@ -344,7 +344,7 @@ def test_spacy_package_builds_a_wheel_with_the_tokenizer(cli_trained, tmp_path):
 
 
 def test_export_encoder_of_a_loaded_xlmr_pipeline_keeps_the_sentencepiece_model(tiny_xlmr, tmp_path):
-    from dlfa_spacy.export_encoder import export_encoder
+    from dlfa_spacy.experiments.export_encoder import export_encoder
 
     # Intermediate tasks: XNLI starts from the encoder a POS / parser pipeline exported.
     nlp = make_nlp(tiny_xlmr, {"tagger": 2})

@@ -1,4 +1,8 @@
-"""The command line: `python -m dlfa_spacy COMMAND` or `dlfa-spacy COMMAND`, one module per command."""
+"""The command line: `python -m dlfa_spacy COMMAND` or `dlfa-spacy COMMAND`, one module per command.
+
+Each command imports what it runs (spaCy, torch, Ray) only when it runs, so that `--help`
+and argument errors cost no more than typer itself.
+"""
 from typing import List, Optional
 
 from typer.main import get_command
@@ -8,13 +12,12 @@ from .calibrate import calibrate_cli
 from .convert import convert_cli
 from .evaluate import evaluate_cli
 from .export_encoder import export_encoder_cli
-from .local_bert import local_bert_cli
-from .local_xlmr import local_xlmr_cli
 from .prepare import prepare_cli
-from .report import report_cli
+from .report import encoders_cli, report_app, research_cli, results_cli, sweep_report_cli
 from .sweep import sweep_cli
 
-__all__ = ["app", "calibrate_cli", "convert_cli", "evaluate_cli", "export_encoder_cli", "local_bert_cli", "local_xlmr_cli", "main", "prepare_cli", "report_cli", "sweep_cli"]
+__all__ = ["app", "calibrate_cli", "convert_cli", "evaluate_cli", "export_encoder_cli", "main", "prepare_cli", "report_app",
+           "research_cli", "results_cli", "sweep_cli", "sweep_report_cli", "encoders_cli"]
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -2,7 +2,7 @@
 from pathlib import Path
 from typing import Any, Dict
 
-from ..calibrate import CALIBRATION_KEYS, calibrate_pipeline
+from ..metrics import CALIBRATION_KEYS
 from ._util import Arg, Opt, app, input_errors, msg, setup_gpu
 
 
@@ -23,6 +23,8 @@ def calibrate_cli(
     output returns calibrated doc.cats, and `spacy package` carries the temperature in
     the pipeline's config. Accuracy is unchanged (scaling keeps the argmax).
     """
+    from ..experiments.calibrate import calibrate_pipeline
+
     setup_gpu(gpu_id)
     fit = calibrate_pipeline(model, dev, output, component=component)
     print_fit(fit)

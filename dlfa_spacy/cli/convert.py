@@ -1,9 +1,12 @@
 """`convert`: one benchmark file to a .spacy DocBin."""
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, List, Optional
 
-from ..corpora import FORMATS, ConversionSummary, convert_file
+from ..tasks import FORMATS
 from ._util import Arg, Opt, app, input_errors, msg
+
+if TYPE_CHECKING:
+    from ..corpora import ConversionSummary
 
 
 @app.command("convert")
@@ -26,11 +29,13 @@ def convert_cli(
     the conversion with the file, line, what was found and what was expected; nothing
     is written then.
     """
+    from ..corpora import convert_file
+
     summary = convert_file(file_format, input_path, output_path, lang=lang, limit=limit, ud_tokens=ud_tokens)
     print_summaries([summary])
 
 
-def print_summaries(summaries: "list[ConversionSummary]") -> None:
+def print_summaries(summaries: List["ConversionSummary"]) -> None:
     """One line per conversion, then a table of counts."""
     for summary in summaries:
         msg.good(str(summary))
@@ -41,7 +46,7 @@ def print_summaries(summaries: "list[ConversionSummary]") -> None:
     msg.table(rows, header=("output", "read as", "docs", "tokens", "skipped", "lang"), divider=True)
 
 
-def _language(summary: ConversionSummary) -> str:
+def _language(summary: "ConversionSummary") -> str:
     if len(summary.languages) == 1:
         return next(iter(summary.languages))
     return f"{len(summary.languages)} languages" if summary.languages else "–"

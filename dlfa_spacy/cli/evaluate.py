@@ -2,7 +2,7 @@
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-from ..evaluate import DEV_KEY, PAIRS_KEY, evaluate_pipeline
+from ..results import DEV_KEY, PAIRS_KEY
 from ..tasks import TASK_NAMES
 from ._util import Arg, Opt, app, input_errors, msg, percent, setup_gpu
 
@@ -22,6 +22,8 @@ def evaluate_cli(
     # fmt: on
 ) -> None:
     """Evaluate a pipeline zero-shot per language; print a per-language table and write JSON."""
+    from ..experiments.evaluate import evaluate_pipeline
+
     setup_gpu(gpu_id)
     metrics = evaluate_pipeline(model, data_dir, task=task, output=output, smoke=smoke, batch_size=batch_size, dev=dev)
     print_metrics(metrics)

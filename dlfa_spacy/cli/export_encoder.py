@@ -1,7 +1,6 @@
 """`export-encoder`: a trained pipeline's fine-tuned encoder as a Hugging Face checkpoint folder."""
 from pathlib import Path
 
-from ..export_encoder import export_encoder
 from ._util import Arg, app, input_errors, msg
 
 
@@ -14,5 +13,7 @@ def export_encoder_cli(
     # fmt: on
 ) -> None:
     """Save the pipeline's fine-tuned encoder and tokenizer, to train another task from it (--encoder.name FOLDER)."""
+    from ..experiments.export_encoder import export_encoder
+
     path = export_encoder(model, output_dir)
     msg.good(f"Wrote the encoder to {path}: use it as --encoder.name {path}")

@@ -2,7 +2,6 @@
 from pathlib import Path
 from typing import List, Optional
 
-from ..corpora.prepare import prepare_task
 from ..tasks import TASK_NAMES
 from ._util import Arg, Opt, app, input_errors, msg, split_list
 from .convert import print_summaries
@@ -26,6 +25,8 @@ def prepare_cli(
     Archives (.zip, .tar.gz, .tgz, .tar) are unpacked beside themselves once. Every
     input file is found before anything is written, so a missing language fails fast.
     """
+    from ..corpora.prepare import prepare_task
+
     languages = split_list(langs)
     msg.info(f"Preparing {task} into {output_dir}: train, dev and {len(languages)} test languages")
     summaries = prepare_task(

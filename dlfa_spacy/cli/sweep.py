@@ -5,21 +5,17 @@ from typing import List, Optional, Sequence
 
 import typer
 
-from ..sweep import (
+from ..experiments.trials import (
     DONE,
     FAILED,
     LAYERS_FORM,
     SEEDS_FORM,
-    SweepSpec,
     TrialResult,
-    check_overrides,
     exit_status,
     parse_layers,
     parse_overrides,
     parse_seeds,
     plan_trials,
-    run_trials,
-    split_finished,
     summarize,
 )
 from ..tasks import TASK_NAMES, get_task
@@ -60,6 +56,10 @@ def sweep_cli(
     metrics.json. Trials with a metrics.json are skipped, so rerunning finishes an
     interrupted sweep. The exit status is the number of failed trials (at most 255).
     """
+    from tqdm import tqdm
+
+    from ..experiments.sweep import SweepSpec, check_overrides, run_trials, split_finished
+
     # Absolute paths: a Ray worker need not share the driver's working directory.
     spec = SweepSpec(config=config.resolve(), train=train.resolve(), dev=dev.resolve(), test_dir=test_dir.resolve(),
                      task=get_task(task).name, output=output.resolve(), gpu_id=gpu_id, batch_size=batch_size,
@@ -76,8 +76,6 @@ def sweep_cli(
     where = f"the Ray cluster at {address}" if address else "a local Ray instance"
     msg.info(f"Sweep of {task}: {len(trials)} trials, {len(skipped)} finished before, "
              f"{len(todo)} to run on {where}")
-
-    from tqdm import tqdm
 
     with tqdm(total=len(trials), initial=len(skipped), file=sys.stderr, unit="trial", desc="sweep") as bar:
         for result in skipped:

@@ -45,9 +45,9 @@ not its name. Choices that a reader of the output needs to know:
 * Bad input raises ValueError naming the file, the 1-based line, what was found and
   what was expected; nothing is written then, and an existing output is kept.
 """
-from ..augmenters import upos_as_tag
+from ..training.augmenters import upos_as_tag
 from ..tasks import PAWSX_LABELS, UPOS_TAGS, WIKIANN_LABELS, XNLI_LABELS
-from .convert import FORMATS, READERS, ConversionSummary, convert_file, convert_files
+from .convert import FORMATS, ConversionSummary, convert_file, convert_files
 from .lines import LANG_KEY, ReadStats, blank_nlp
 from .pawsx import read_pawsx
 from .sts import read_sts, sts_file_lang
@@ -56,7 +56,7 @@ from .wikiann import bio_spans, read_wikiann
 from .xnli import read_xnli
 
 __all__ = [
-    "FORMATS", "LANG_KEY", "PAWSX_LABELS", "READERS", "UD_TOKENS", "UPOS_TAGS", "WIKIANN_LABELS", "XNLI_LABELS",
+    "FORMATS", "LANG_KEY", "PAWSX_LABELS", "UD_TOKENS", "UPOS_TAGS", "WIKIANN_LABELS", "XNLI_LABELS",
     "ConversionSummary", "ReadStats", "bio_spans", "blank_nlp", "convert_file", "convert_files",
     "read_pawsx", "read_sts", "read_ud", "read_wikiann", "read_xnli", "sts_file_lang", "upos_as_tag",
 ]

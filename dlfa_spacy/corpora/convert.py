@@ -3,20 +3,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
-
-from spacy.tokens import Doc
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 from ..atomic import write_atomic
+from ..tasks import FORMATS, task_of_format
 from .docbin import LangDocBin
 from .lines import LANG_KEY, ReadStats, xtreme_file_lang
-from .pawsx import read_pawsx
-from .sts import read_sts
-from .ud import check_ud_tokens, read_ud
-from .wikiann import read_wikiann
-from .xnli import read_xnli
-
-FORMATS = ("wikiann", "ud", "xnli", "pawsx", "sts")
+from .ud import check_ud_tokens
 
 
 @dataclass
@@ -55,43 +48,6 @@ class ConversionSummary:
         elif self.languages:
             text += f"; {len(self.languages)} languages"
         return text
-
-
-Reader = Callable[..., Iterator[Doc]]
-
-READERS: Dict[str, Reader] = {
-    "wikiann": read_wikiann, "ud": read_ud, "xnli": read_xnli, "pawsx": read_pawsx, "sts": read_sts,
-}
-
-
-def _entity_labels(doc: Doc) -> List[str]:
-    """The label of each entity."""
-    return [ent.label_ for ent in doc.ents]
-
-
-def _pos_labels(doc: Doc) -> List[str]:
-    """The UPOS of each tagged token."""
-    return [token.pos_ for token in doc if token.pos_]
-
-
-def _positive_cats(doc: Doc) -> List[str]:
-    """The categories set to 1.0."""
-    return [name for name, value in doc.cats.items() if value == 1.0]
-
-
-def _score_bucket(doc: Doc) -> List[str]:
-    """The unit interval of the gold similarity score: 0-1, 1-2, ..., 4-5 (5 itself is in 4-5)."""
-    low = min(int(doc._.sts_score), 4)
-    return [f"{low}-{low + 1}"]
-
-
-_LABEL_KINDS: Dict[str, Tuple[str, Callable[[Doc], List[str]]]] = {
-    "wikiann": ("entities", _entity_labels),
-    "ud": ("UPOS", _pos_labels),
-    "xnli": ("cats", _positive_cats),
-    "pawsx": ("cats", _positive_cats),
-    "sts": ("scores", _score_bucket),
-}
 
 
 def _empty_message(path: Path, lang: Optional[str], stats: ReadStats) -> str:
@@ -137,14 +93,14 @@ def convert_files(
     words; "fused": XTREME's tokens, filter and cleaning); other formats ignore it.
     sts_gold_dirs: for `sts`, more folders to find an STS 2017 track's STS.gs file in.
     """
-    if fmt not in READERS:
+    task = task_of_format(fmt)
+    if task is None:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     check_ud_tokens(ud_tokens)
-    options: Dict[str, Any] = {}
-    if fmt == "ud":
-        options["tokens"] = ud_tokens
-    elif fmt == "sts":
-        options["gold_dirs"] = [Path(d) for d in sts_gold_dirs]
+    # Each reader takes the options its task names.
+    available: Dict[str, Any] = {"tokens": ud_tokens, "gold_dirs": [Path(d) for d in sts_gold_dirs]}
+    options = {name: available[name] for name in task.reader_options}
+    reader = task.load_reader()
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be a positive number of docs, not {limit}")
     paths, output_path = [Path(p) for p in input_paths], Path(output_path)
@@ -157,21 +113,20 @@ def convert_files(
             raise ValueError(f"{output_path}: the output would overwrite the input")
     if output_path.is_dir():
         raise ValueError(f"{output_path}: found a directory; expected the path of a .spacy file")
-    label_kind, labels_of = _LABEL_KINDS[fmt]
     doc_bin = LangDocBin()
-    summary = ConversionSummary(fmt, "", paths, output_path, label_kind=label_kind)
+    summary = ConversionSummary(fmt, "", paths, output_path, label_kind=task.label_kind)
     variants = []
     for input_path in paths:
         stats = ReadStats()
         # XTREME's files hold one language each and say which only in their name.
         file_lang = lang or xtreme_file_lang(input_path)
-        docs = READERS[fmt](input_path, file_lang, stats=stats, progress=progress, **options)
+        docs = reader(input_path, file_lang, stats=stats, progress=progress, **options)
         try:
             for doc in islice(docs, None if limit is None else limit - summary.docs):
                 doc_bin.add(doc)
                 summary.docs += 1
                 summary.tokens += len(doc)
-                summary.labels.update(labels_of(doc))
+                summary.labels.update(task.summary_labels(doc))
                 summary.languages[doc.user_data.get(LANG_KEY, "")] += 1
         finally:
             docs.close()  # with --limit the file is still open

@@ -5,7 +5,7 @@ from typing import Optional
 import srsly
 from spacy.tokens import Doc, DocBin
 
-from ..similarity import STS_SCORE
+from ..tasks.sts import STS_SCORE
 from .lines import LANG_KEY
 
 # Where spaCy's Underscore keeps the value of Doc._.sts_score in doc.user_data.

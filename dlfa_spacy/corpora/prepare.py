@@ -2,46 +2,14 @@
 import shutil
 import tarfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Union
+from typing import Callable, List, Optional, Sequence, Union
 
-from ..tasks import TASK_NAMES, TASKS, is_pair_set
+from ..tasks import get_task, is_pair_set
 from .convert import ConversionSummary, convert_files
 from .ud import check_ud_tokens
 
 
-@dataclass(frozen=True)
-class Layout:
-    """Where one task's files sit inside its distribution (glob patterns, searched recursively)."""
-
-    train: str
-    dev: str
-    test: str  # "{lang}" is replaced by the language code
-    dev_lang: Optional[str] = None  # files holding all languages need one picked
-    test_lang: bool = False
-    many: bool = False  # each pattern may match several files, merged in path order (UD treebanks)
-    pair_test: Optional[str] = None  # the test file of a pair set "l1-l2" ("{lang}" is the pair)
-
-
-# English training data only; every language's test set is evaluated zero-shot. The same
-# patterns fit the full downloads and the bundled demo files, which mirror their layout.
-# UD: as XTREME, every treebank of a language is merged, English train and dev included
-# ({train_treebank} is "en_*" unless one treebank is asked for).
-LAYOUTS: Dict[str, Layout] = {
-    "ner": Layout("en/train", "en/dev", "{lang}/test"),
-    "pos": Layout("{train_treebank}-ud-train.conllu", "{train_treebank}-ud-dev.conllu",
-                  "{lang}_*-ud-test.conllu", many=True),
-    # XTREME trains on XNLI-MT's copy of MultiNLI train; the demo ships the MultiNLI 1.0 file.
-    "xnli": Layout("multinli.train.en.tsv|multinli_1.0_train.txt", "xnli.dev.tsv", "xnli.test.tsv",
-                   dev_lang="en", test_lang=True),
-    "pawsx": Layout("en/train.tsv", "en/dev_2k.tsv", "{lang}/test_2k.tsv"),
-    # stsb-multi-mt's English train/dev and its test per language; a pair set "l1-l2" is an
-    # STS 2017 track input (track4a for es-en: track 4b is machine-translation output), else
-    # STS2017-extended's file. A track's STS.gs file may be in another source (its own zip).
-    "sts": Layout("stsb-en-train.csv", "stsb-en-dev.csv", "stsb-{lang}-test.csv",
-                  pair_test="STS.input.track?.{lang}.txt|STS.input.track4a.{lang}.txt|STS.{lang}.txt"),
-}
 _ARCHIVES = (".zip", ".tar.gz", ".tgz", ".tar")
 
 
@@ -121,12 +89,11 @@ def prepare_task(
     langs (sts): language codes and STS 2017 pair sets such as "ar-en", each written to
     test/{lang}.spacy.
     """
-    if task not in LAYOUTS:
-        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASK_NAMES)}")
+    spec = get_task(task)
     if not langs:
         raise ValueError("no test languages given")
     check_ud_tokens(ud_tokens)
-    layout = LAYOUTS[task]
+    layout = spec.layout
     roots = [unpack(Path(s)) for s in sources]
     output_dir = Path(output_dir)
     fill = {"train_treebank": train_treebank or ("en_*" if ud_tokens == "fused" else "en_ewt")}
@@ -141,7 +108,7 @@ def prepare_task(
         jobs.append((files, output_dir / "test" / f"{lang}.spacy", lang if layout.test_lang else None, None))
     summaries = []
     for files, output, lang, job_limit in jobs:
-        summaries.append(convert_files(TASKS[task].format, files, output, lang=lang, limit=job_limit,
+        summaries.append(convert_files(spec.format, files, output, lang=lang, limit=job_limit,
                                        ud_tokens=ud_tokens, sts_gold_dirs=roots))
         if on_file is not None:
             on_file(summaries[-1])

@@ -37,13 +37,13 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ..pairs import pair_doc
-from ..similarity import STS_SCORE, register_extension
+from ..pipeline.similarity import register_extension
+from ..tasks.sts import MAX_SCORE, MIN_SCORE, STS_SCORE
 from .lines import Line, ReadStats, blank_nlp, input_error, read_lines, set_lang, snippet, split_fields
 from .pair_rows import first_line
 
 ScoreRow = Tuple[str, str, float]  # sentence1, sentence2, gold score
 
-MIN_SCORE, MAX_SCORE = 0.0, 5.0
 
 _STSB_NAME = re.compile(r"stsb-([a-z]{2,3})-(?:train|dev|test)\.csv")
 # STS 2017 track files (STS.input.track4a.es-en.txt, STS.gs.track4a.es-en.txt) and STS2017-extended (STS.en-de.txt).

@@ -10,14 +10,12 @@ from typing import List, Optional, Sequence
 from spacy.tokens import Doc
 from spacy_transformers.data_classes import TransformerData
 from spacy_transformers.layers import trfs2arrays
-from spacy_transformers.layers.split_trf import split_trf_batch
 from thinc.api import Model, chain, reduce_mean
 from thinc.types import Floats2d, Ragged
 
 from .fusion import AIFFusion
-from .layer_choice import SCALAR_MIX, LayerSetting, check_layer_setting, requested_layers
+from .layer_choice import SCALAR_MIX, LayerSetting, check_layer_setting
 from .scalar_mix import ScalarMix
-from .transformer_model import DLFATransformerModel
 
 
 def check_dlfa_settings(layer: LayerSetting, reduction: int, candidates: Optional[Sequence[int]] = None) -> None:
@@ -63,11 +61,3 @@ def scalar_mix_tok2vec(
     model = chain(source, ScalarMix(grad_factor), trfs2arrays(pool, 1.0))
     model.set_ref("listener", source)
     return model
-
-
-def inline_transformer(
-    trf: DLFATransformerModel, layer: LayerSetting, candidates: Optional[Sequence[int]] = None
-) -> Model[List[Doc], List[TransformerData]]:
-    """The transformer as its own component's input: it keeps exactly what `layer` reads, split per doc."""
-    trf.attrs["fusion_layers"] = list(requested_layers(layer, candidates))
-    return chain(trf, split_trf_batch())

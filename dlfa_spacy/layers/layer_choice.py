@@ -8,9 +8,12 @@ agree on which layers exist.
 """
 from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
-AUTO = "auto"
-# The listener setting of ScalarMix.v1: every hidden state, the embeddings included.
-SCALAR_MIX = "scalar-mix"
+# "auto", and "scalar-mix" (the listener setting of ScalarMix.v1: every hidden state, the
+# embeddings included), are also variant names of the results: defined there once.
+from ..results import AUTO, SCALAR_MIX
+
+__all__ = ["ALL_LOWER", "ALL_STATES", "AUTO", "SCALAR_MIX", "WHOLE_RANGES", "check_layer_setting", "is_auto",
+           "requested_layers", "resolve_layers"]
 # A request for every lower layer of the encoder, whatever N turns out to be.
 ALL_LOWER = "all-lower"
 # A request for every hidden state below the last: 0 (the embedding output) .. N-1.

@@ -6,12 +6,17 @@ so that the saved pipeline loads with the same structure. spacy-transformers' ow
 versions only know architectures named "...TransformerListener...", so a DLFA listener's
 config would become a bare TransformerModel and fail to load.
 """
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional, Sequence
 
+from spacy.tokens import Doc
+from spacy_transformers.data_classes import TransformerData
 from spacy_transformers.layers._util import (
     replace_listener_cfg as stock_replace_listener_cfg,
 )
-from thinc.api import Model
+from spacy_transformers.layers.split_trf import split_trf_batch
+from thinc.api import Model, chain
+
+from .layer_choice import LayerSetting, requested_layers
 
 DLFA_ARCHITECTURE = "dlfa_spacy.DLFA.v1"
 INLINE_ARCHITECTURE = "dlfa_spacy.Tok2VecTransformer.v1"
@@ -27,10 +32,16 @@ _TRANSFORMER_KEYS = ("name", "get_spans", "tokenizer_config", "transformer_confi
 
 def replace_listener(model: Model, listener: Model, tok2vec: Any) -> Model:
     """The copied transformer that replaces `listener`: it keeps that listener's layer only."""
-    from .dlfa_tok2vec import inline_transformer
-
     attrs = listener.attrs if hasattr(listener, "layer") else {}
     return inline_transformer(model, attrs.get("layer"), attrs.get("candidates"))
+
+
+def inline_transformer(
+    trf: Model, layer: LayerSetting, candidates: Optional[Sequence[int]] = None
+) -> Model[List[Doc], List[TransformerData]]:
+    """The transformer as its own component's input: it keeps exactly what `layer` reads, split per doc."""
+    trf.attrs["fusion_layers"] = list(requested_layers(layer, candidates))
+    return chain(trf, split_trf_batch())
 
 
 def replace_listener_cfg(tok2vec_model_cfg: Dict[str, Any], listener_model_cfg: Dict[str, Any]) -> Dict[str, Any]:

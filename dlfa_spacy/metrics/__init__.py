@@ -1,7 +1,9 @@
 """Pure metrics, apart from running any pipeline: token tagging, classification, correlation, averages."""
 from .averages import average_scores
 from .classification import (
+    CALIBRATION_KEYS,
     N_BINS,
+    calibration_scores,
     brier_score,
     classification_scores,
     expected_calibration_error,
@@ -29,7 +31,7 @@ from .tagging import (
 )
 
 __all__ = [
-    "N_BINS", "average_scores", "bio_tags", "brier_score", "check_aligned", "classification_scores",
+    "CALIBRATION_KEYS", "N_BINS", "average_scores", "calibration_scores", "bio_tags", "brier_score", "check_aligned", "classification_scores",
     "correlation_scores", "pearson", "spearman",
     "expected_calibration_error", "gold_category", "ner_doc_counts", "ner_scores", "ner_scores_from_tags",
     "negative_log_likelihood", "pos_accuracy", "pos_scores", "prf", "reliability_bins",

@@ -1,8 +1,11 @@
 """Classification metrics: accuracy, macro F1 and calibration (ECE, NLL, Brier, reliability bins)."""
-from typing import Any, Dict, List, Sequence, Tuple
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Dict, List, Sequence, Tuple
 
 import numpy as np
-from spacy.tokens import Doc
+if TYPE_CHECKING:  # the metrics read docs without importing spaCy (and so torch)
+    from spacy.tokens import Doc
 
 from .tagging import prf
 
@@ -133,3 +136,12 @@ def gold_category(doc: Doc) -> str:
             "exclusive classification needs exactly one"
         )
     return positive[0]
+
+
+CALIBRATION_KEYS = ("accuracy", "ece", "nll", "brier")
+
+
+def calibration_scores(golds: List[str], probs: Any, labels: List[str]) -> Dict[str, float]:
+    """Accuracy, ECE, NLL and Brier of class probabilities."""
+    scores = classification_scores(golds, probs, labels)
+    return {key: scores[key] for key in CALIBRATION_KEYS}

@@ -9,11 +9,14 @@ chunk. Two readings of a tag's type exist (`SEQEVAL_SEMANTICS`): seqeval 0.0.12,
 release current when XTREME came out (March 2020), takes the whole tag (`NOUN`); seqeval
 1.x takes `tag[1:]`, so `CCONJ` and `SCONJ` share the type `CONJ`.
 """
+from __future__ import annotations
+
 import bisect
 from collections import Counter, defaultdict
-from typing import Any, Callable, Dict, List, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Sequence, Set, Tuple
 
-from spacy.tokens import Doc
+if TYPE_CHECKING:  # the metrics read docs without importing spaCy (and so torch)
+    from spacy.tokens import Doc
 
 Entity = Tuple[str, int, int]
 

@@ -13,13 +13,11 @@
 `write_sweep_report` (`sweep.py`) writes `sweep.md` from a layer sweep's trials: the D_k
 table over seeds, gain heatmaps and paired-bootstrap intervals of the best k.
 """
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Dict, Sequence, Union
 
-from ..evaluate import PAIRS_KEY
+from ..atomic import report_files
+from ..results import PAIRS_KEY, SMOKE_NOTE, is_smoke, smoke_lines
 from ..tasks import TASKS
 from .metrics_files import Metrics, layer_weights_by_task, load_all, load_metrics
 from .layer_weights import layer_weights_section
@@ -38,12 +36,10 @@ from .tables import (
     temperature_table,
 )
 
+REPORT_FILE = "results.md"
 __all__ = [
-    "load_all", "load_metrics", "load_trials", "pct", "pct_diff", "render", "write_report", "write_sweep_report",
+    "SMOKE_NOTE", "load_all", "load_metrics", "load_trials", "pct", "pct_diff", "render", "write_report", "write_sweep_report",
 ]
-
-
-SMOKE_NOTE = "numbers are from a smoke run of the machinery, not results"
 
 
 def metric_names(metrics: Sequence[Metrics]) -> Dict[str, str]:
@@ -62,8 +58,7 @@ def render(metrics: Sequence[Metrics], folder: Path) -> str:
     """Draw the plots into `folder` and return the markdown that references them."""
     names = metric_names(metrics)
     lines = ["# Zero-shot cross-lingual results", ""]
-    if any(m.get("smoke") is True for m in metrics):
-        lines += [f"> **Note:** {SMOKE_NOTE}.", ""]
+    lines += smoke_lines(any(is_smoke(m) for m in metrics))
     lines += [
         "Scores in %. \"w/o en\" is the average over languages without English. "
         + "; ".join(f"{TASKS[t].title}: {names[t]}" for t in TASKS) + ".",
@@ -100,23 +95,6 @@ def render(metrics: Sequence[Metrics], folder: Path) -> str:
 def write_report(metrics_paths: Sequence[Union[str, Path]], output_dir: Union[str, Path]) -> Path:
     """Write `output_dir/results.md` and its PNG plots from metrics JSON files; return the path."""
     metrics = load_all(metrics_paths)  # every input is checked before anything is written
-    output_dir = Path(output_dir)
-    if output_dir.exists() and not output_dir.is_dir():
-        raise ValueError(f"Output {output_dir} exists and is not a folder")
-    created = not output_dir.exists()
-    output_dir.mkdir(parents=True, exist_ok=True)
-    # Everything is drawn into a temp folder inside the output folder and only moved
-    # into place once all of it succeeded, results.md last.
-    tmp = Path(tempfile.mkdtemp(dir=output_dir, prefix=".report-"))
-    try:
-        (tmp / "results.md").write_text(render(metrics, tmp), encoding="utf8")
-        for png in sorted(tmp.glob("*.png")):
-            os.replace(png, output_dir / png.name)
-        os.replace(tmp / "results.md", output_dir / "results.md")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if created:
-            shutil.rmtree(output_dir, ignore_errors=True)
-        raise
-    shutil.rmtree(tmp, ignore_errors=True)
-    return output_dir / "results.md"
+    with report_files(output_dir, REPORT_FILE) as tmp:
+        (tmp / REPORT_FILE).write_text(render(metrics, tmp), encoding="utf8")
+    return Path(output_dir) / REPORT_FILE

@@ -6,12 +6,12 @@ report names each folder by its encoder (`report --encoder mBERT=sweeps/encoders
 variant's average and gain over that encoder's own baseline, mean ± std over seeds, with
 the paired-bootstrap 95% CI of the gain on the average over languages.
 """
-import os
-import tempfile
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple, Union
 
+from ..atomic import write_atomic
 from ..metrics.bootstrap import N_ROUNDS, SEED
+from ..results import BASELINE, SMOKE_NOTE, is_smoke
 from ..tasks import TASKS
 from .sweep import (
     Groups,
@@ -60,7 +60,7 @@ def variants_of(encoders: Dict[str, Groups], task: str) -> List[str]:
     seen: List[str] = []
     for groups in encoders.values():
         for variant in groups.get(task, {}):
-            if variant != "baseline" and variant not in seen:
+            if variant != BASELINE and variant not in seen:
                 seen.append(variant)
     return seen
 
@@ -75,7 +75,7 @@ def encoder_table(encoders: Dict[str, Groups], task: str, n_rounds: int, seed: i
     rows = []
     for encoder, groups in encoders.items():
         runs = groups.get(task, {})
-        base = runs.get("baseline")
+        base = runs.get(BASELINE)
         cells = [encoder, mean_std_cell([m["average"] for m in base.values()]) if base else "–"]
         for variant in variants:
             seeds = runs.get(variant)
@@ -99,10 +99,8 @@ def render_encoders(encoders: Dict[str, Groups], n_rounds: int = N_ROUNDS, seed:
              "Average score over languages in %, mean ± std over seeds; gain in points over the same encoder's "
              f"baseline, with the 95% CI of a paired bootstrap over test examples ({n_rounds} rounds, seed {seed}).",
              "Encoders: " + ", ".join(encoders) + "."]
-    smoke = any(m.get("smoke") for g in encoders.values() for runs in g.values() for s in runs.values()
-                for m in s.values())
-    if smoke:
-        lines += ["", "> **Note:** numbers are from a smoke run of the machinery, not results."]
+    if any(is_smoke(m) for g in encoders.values() for runs in g.values() for s in runs.values() for m in s.values()):
+        lines += ["", f"> **Note:** {SMOKE_NOTE}."]
     for task in TASKS:
         if any(task in groups for groups in encoders.values()):
             lines += ["", f"## {TASKS[task].title}", "", *encoder_table(encoders, task, n_rounds, seed)]
@@ -112,14 +110,6 @@ def render_encoders(encoders: Dict[str, Groups], n_rounds: int = N_ROUNDS, seed:
 def write_encoder_report(named: Named, output_dir: Union[str, Path], n_rounds: int = N_ROUNDS, seed: int = SEED) -> Path:
     """Write `output_dir/encoders.md` from named encoder sweeps; return its path."""
     encoders = load_encoders(named)  # everything is checked before anything is written
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=output_dir, prefix=".encoders-", suffix=".md")
-    try:
-        with os.fdopen(fd, "w", encoding="utf8") as f:
-            f.write(render_encoders(encoders, n_rounds, seed))
-        os.replace(tmp, output_dir / REPORT_FILE)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return output_dir / REPORT_FILE
+    path = Path(output_dir) / REPORT_FILE
+    write_atomic(path, render_encoders(encoders, n_rounds, seed).encode("utf8"))
+    return path

@@ -22,13 +22,13 @@ from ..metrics.bootstrap import (
     N_ROUNDS, ROUNDS_PER_CHUNK, SEED, BootstrapResult, PerExample, check_paired, draw_weights, observed_difference,
     as_array, round_differences,
 )
+from ..results import BASELINE, PER_EXAMPLE_KEY
 from ..tasks import TASKS, language_family
 from .metrics_files import Metrics
 from .plots import new_figure
 from .tables import MISSING, markdown_table, pct_diff
 
 SOURCE_LANGUAGE = "en"  # every model is trained on English only
-PER_EXAMPLE = "per_example"
 LOW, HIGH = 2.5, 97.5  # the percentiles bounding a spread: over orders, and over bootstrap rounds (95%)
 
 # Per test language: (baseline seeds' per-example data, variant seeds' per-example data).
@@ -177,7 +177,7 @@ def mean_scores(seeds: Dict[int, Metrics], langs: Sequence[str]) -> Dict[str, fl
 
 def lacking_per_example(seeds: Dict[int, Metrics], langs: Sequence[str]) -> List[Path]:
     """The trial folders of one variant without per-example data for some of `langs`."""
-    return [m["folder"] for m in seeds.values() if any(PER_EXAMPLE not in m["languages"][lang] for lang in langs)]
+    return [m["folder"] for m in seeds.values() if any(PER_EXAMPLE_KEY not in m["languages"][lang] for lang in langs)]
 
 
 def per_example_pairs(
@@ -187,14 +187,14 @@ def per_example_pairs(
     pairs = {}
     for lang in langs:
         runs = [*baseline.values(), *variant.values()]
-        sizes = {m["folder"]: len(m["languages"][lang][PER_EXAMPLE]) for m in runs}
+        sizes = {m["folder"]: len(m["languages"][lang][PER_EXAMPLE_KEY]) for m in runs}
         if len(set(sizes.values())) > 1:
             # A paired bootstrap resamples one set of examples shared by every trial.
             raise ValueError(
                 f"Trials differ in the number of {lang!r} test examples, so they do not pair: "
                 + ", ".join(f"{folder}: {n}" for folder, n in sizes.items())
             )
-        per_seed = lambda seeds: [m["languages"][lang][PER_EXAMPLE] for m in seeds.values()]  # noqa: E731
+        per_seed = lambda seeds: [m["languages"][lang][PER_EXAMPLE_KEY] for m in seeds.values()]  # noqa: E731
         pairs[lang] = (per_seed(baseline), per_seed(variant))
     return pairs
 
@@ -268,10 +268,10 @@ def plot_gain_curve(curve: Sequence[CurvePoint], family: Sequence[FamilyPoint], 
 def language_count_section(task: str, runs: Dict[str, Dict[int, Metrics]], variant: str, folder: Path, png: str,
                            n_orders: int = 200, n_rounds: int = N_ROUNDS, seed: int = SEED) -> List[str]:
     """Markdown lines and a line plot of the variant's gain as target languages are added; [] without both variants."""
-    if "baseline" not in runs or variant not in runs:
+    if BASELINE not in runs or variant not in runs:
         return []
     title = TASKS[task].title
-    baseline, var = runs["baseline"], runs[variant]
+    baseline, var = runs[BASELINE], runs[variant]
     langs = target_languages(next(iter(baseline.values()))["language_set"])
     if len(langs) < 2:
         count = f"{len(langs)} target language" + ("" if len(langs) == 1 else "s")

@@ -6,12 +6,10 @@ metrics.
 """
 import json
 import math
-import re
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Sequence, Tuple, Union
 
-from ..evaluate import LAYER_WEIGHTS_KEY, PAIRS_KEY, variant_name
-from ..layers.layer_choice import AUTO, SCALAR_MIX
+from ..results import LAYER_WEIGHTS_KEY, PAIRS_KEY, layer_of_variant, optional_layer, variant_name
 from ..tasks import TASKS
 
 REQUIRED_KEYS = ("task", "languages", "average", "average_without_en")
@@ -26,20 +24,14 @@ def is_number(value: Any) -> bool:
 
 
 def _layer_of(data: Mapping[str, Any], path: Path) -> Union[int, str, None]:
-    """The fusion layer of a metrics file: its "layer", else the k (or "auto") of a "DLFA-k" variant."""
-    layer = data.get("layer")
-    if layer is None and data.get("variant") == SCALAR_MIX:
-        return SCALAR_MIX
-    if layer is None:
-        match = re.fullmatch(r"DLFA-(\d+|auto)", str(data.get("variant", "")))
-        if not match:
-            return None
-        return AUTO if match.group(1) == AUTO else int(match.group(1))
-    if layer in (AUTO, SCALAR_MIX):
+    """The fusion layer of a metrics file: its "layer", else the one its "variant" names."""
+    layer = optional_layer(data.get("layer"), f"{path}")
+    if layer is not None or "variant" not in data:
         return layer
-    if isinstance(layer, bool) or not isinstance(layer, int):
-        raise ValueError(f"{path}: \"layer\" must be an integer, \"auto\", \"{SCALAR_MIX}\" or null, got {layer!r}")
-    return layer
+    try:
+        return layer_of_variant(str(data["variant"]))
+    except ValueError:
+        return None  # a variant of another name (a file written by hand) has no layer
 
 
 def layer_weights_of(m: Mapping[str, Any]) -> Dict[int, float]:

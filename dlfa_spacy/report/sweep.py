@@ -17,15 +17,27 @@ A layer sweep writes one folder per trial, `OUT/trials/{variant}-s{seed}/metrics
 * for XNLI / PAWS-X, ECE / NLL / Brier per variant over seeds and ECE against k per
   language family (`sweep_calibration.py`).
 """
-import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 from statistics import mean, stdev
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from ..evaluate import DEV_KEY
+from ..atomic import report_files
+from ..results import (
+    AUTO,
+    BASELINE,
+    DEV_KEY,
+    METRICS_FILE,
+    PER_EXAMPLE_KEY,
+    SCALAR_MIX,
+    SEED_KEY,
+    TRIALS_DIR,
+    layer_label,
+    layer_of_variant,
+    is_smoke,
+    smoke_lines,
+    variant_name,
+)
 from ..metrics.bootstrap import N_ROUNDS, SEED, BootstrapResult, as_array, per_language_bootstrap, score
 from ..tasks import TASKS
 from .layer_weights import layer_weights_section
@@ -35,13 +47,9 @@ from .plots import new_figure
 from .sweep_calibration import calibration_section
 from .tables import MISSING, markdown_table, pct, pct_diff, variant_key
 
-TRIALS = "trials"
-METRICS_FILE = "metrics.json"
-PER_EXAMPLE = "per_example"
 REPORT_FILE = "sweep.md"
-AUTO_VARIANT = "DLFA-auto"
-SCALAR_MIX_VARIANT = "scalar-mix"
-SMOKE_NOTE = "numbers are from a smoke run of the machinery, not results"
+AUTO_VARIANT = variant_name(AUTO)
+SCALAR_MIX_VARIANT = variant_name(SCALAR_MIX)
 
 # {task: {variant: {seed: metrics}}}, tasks in paper order, variants baseline first then by k.
 Groups = Dict[str, Dict[str, Dict[int, Metrics]]]
@@ -55,18 +63,18 @@ SCORE_TOLERANCE = 1e-9
 
 def trial_files(sweep_dir: Union[str, Path]) -> List[Path]:
     """The metrics files of a sweep folder's trials, sorted; ValueError if there are none."""
-    trials = Path(sweep_dir) / TRIALS
+    trials = Path(sweep_dir) / TRIALS_DIR
     if not trials.is_dir():
-        raise ValueError(f"Sweep folder {sweep_dir} has no {TRIALS}/ folder")
+        raise ValueError(f"Sweep folder {sweep_dir} has no {TRIALS_DIR}/ folder")
     files = sorted(p / METRICS_FILE for p in trials.iterdir() if (p / METRICS_FILE).is_file())
     if not files:
-        raise ValueError(f"Sweep folder {sweep_dir} has no {TRIALS}/*/{METRICS_FILE}")
+        raise ValueError(f"Sweep folder {sweep_dir} has no {TRIALS_DIR}/*/{METRICS_FILE}")
     return files
 
 
 def _seed_of(data: Metrics, path: Path) -> int:
     """The trial's seed: its "seed" key, else the -s{seed} of its folder name."""
-    seed = data.get("seed")
+    seed = data.get(SEED_KEY)
     if seed is None:
         match = re.search(r"-s(\d+)$", path.parent.name)
         if match is None:
@@ -80,16 +88,16 @@ def _seed_of(data: Metrics, path: Path) -> int:
 def _check_per_example(m: Metrics) -> None:
     """ValueError naming the file unless every per-example list is valid and reproduces its score."""
     for lang, scores in m["languages"].items():
-        if PER_EXAMPLE not in scores:
+        if PER_EXAMPLE_KEY not in scores:
             continue
         try:
-            data = as_array(scores[PER_EXAMPLE])
+            data = as_array(scores[PER_EXAMPLE_KEY])
         except ValueError as err:
             raise ValueError(f"Trial {m['path']}, language {lang!r}: {err}") from None
         rescored = score(data)
         if abs(rescored - scores["score"]) > SCORE_TOLERANCE:
             raise ValueError(
-                f"Trial {m['path']}, language {lang!r}: \"{PER_EXAMPLE}\" gives the score {rescored}, "
+                f"Trial {m['path']}, language {lang!r}: \"{PER_EXAMPLE_KEY}\" gives the score {rescored}, "
                 f"but \"score\" is {scores['score']}"
             )
 
@@ -98,7 +106,7 @@ def load_trial(path: Union[str, Path]) -> Metrics:
     """Read and validate one trial's metrics file, with "seed" and "folder" set."""
     m = load_metrics(path)
     _check_per_example(m)
-    return {**m, "seed": _seed_of(m, m["path"]), "folder": m["path"].parent}
+    return {**m, SEED_KEY: _seed_of(m, m["path"]), "folder": m["path"].parent}
 
 
 def _check_duplicates(trials: Sequence[Metrics]) -> None:
@@ -164,11 +172,11 @@ def mean_std_cell(values: Sequence[float]) -> str:
 
 
 def row_name(variant: str) -> str:
-    """The D_k table's row name of a variant: "baseline", "D_k" for "DLFA-k", "auto", else the name ("scalar-mix")."""
-    if variant == AUTO_VARIANT:
-        return "auto"
-    match = re.fullmatch(r"DLFA-(\d+)", variant)
-    return f"D_{match.group(1)}" if match else variant
+    """The D_k table's row name of a variant: "baseline", "D_k", "auto", "scalar-mix" (another name as it is)."""
+    try:
+        return layer_label(layer_of_variant(variant))
+    except ValueError:
+        return variant
 
 
 def all_variants(groups: Groups) -> List[str]:
@@ -281,7 +289,7 @@ def best_on_test(runs: Dict[str, Dict[int, Metrics]]) -> Optional[str]:
 
 def gain_matrix(runs: Dict[str, Dict[int, Metrics]]) -> Tuple[List[str], List[str], List[List[float]]]:
     """(fused variants, languages, rows of mean gain over the baseline in points) of one task."""
-    base = mean_scores(runs["baseline"])
+    base = mean_scores(runs[BASELINE])
     langs = list(base)
     variants = list(fused(runs))
     values = [[100 * (mean_scores(runs[v])[lang] - base[lang]) for lang in langs] for v in variants]
@@ -290,12 +298,12 @@ def gain_matrix(runs: Dict[str, Dict[int, Metrics]]) -> Tuple[List[str], List[st
 
 def missing_per_example(seeds: Dict[int, Metrics]) -> List[Path]:
     """The trial folders of one variant that lack per-example data for some language."""
-    return [m["folder"] for m in seeds.values() if any(PER_EXAMPLE not in s for s in m["languages"].values())]
+    return [m["folder"] for m in seeds.values() if any(PER_EXAMPLE_KEY not in s for s in m["languages"].values())]
 
 
 def _check_same_examples(runs: Sequence[Metrics], lang: str) -> None:
     """ValueError naming the trial folders unless they scored the same number of examples in `lang`."""
-    sizes = {m["folder"]: len(m["languages"][lang][PER_EXAMPLE]) for m in runs}
+    sizes = {m["folder"]: len(m["languages"][lang][PER_EXAMPLE_KEY]) for m in runs}
     if len(set(sizes.values())) > 1:
         raise ValueError(
             f"Trials differ in the number of {lang!r} test examples, so they do not pair: "
@@ -311,7 +319,7 @@ def significance(
     langs = runs[0]["language_set"]
     for lang in langs:
         _check_same_examples(runs, lang)
-    per_seed = lambda seeds, lang: [m["languages"][lang][PER_EXAMPLE] for m in seeds.values()]  # noqa: E731
+    per_seed = lambda seeds, lang: [m["languages"][lang][PER_EXAMPLE_KEY] for m in seeds.values()]  # noqa: E731
     return per_language_bootstrap(
         {lang: per_seed(baseline, lang) for lang in langs},
         {lang: per_seed(variant, lang) for lang in langs},
@@ -375,7 +383,7 @@ def _task_section(task: str, runs: Dict[str, Dict[int, Metrics]], folder: Path,
                   n_rounds: int, seed: int) -> List[str]:
     """The heatmap and the best-k significance table of one task (nothing without a baseline)."""
     title = TASKS[task].title
-    if "baseline" not in runs or not fused(runs):
+    if BASELINE not in runs or not fused(runs):
         return ["", f"### {title}", "", "No baseline and DLFA trials to compare."]
     lines = ["", f"### {title}", ""]
     png = f"sweep_{task}_gain.png"
@@ -407,9 +415,9 @@ def _scalar_mix_lines(task: str, runs: Dict[str, Dict[int, Metrics]], n_rounds: 
 
 def _comparison(runs: Dict[str, Dict[int, Metrics]], variant: str, n_rounds: int, seed: int) -> List[str]:
     """The per-language significance table of one variant against the baseline, or why it has no CIs."""
-    missing = missing_per_example(runs["baseline"]) + missing_per_example(runs[variant])
-    results = None if missing else significance(runs["baseline"], runs[variant], n_rounds, seed)
-    lines = significance_table(runs["baseline"], runs[variant], results)
+    missing = missing_per_example(runs[BASELINE]) + missing_per_example(runs[variant])
+    results = None if missing else significance(runs[BASELINE], runs[variant], n_rounds, seed)
+    lines = significance_table(runs[BASELINE], runs[variant], results)
     if missing:
         lines += ["", "No confidence intervals: no per-example data in "
                   + ", ".join(f"`{f}`" for f in missing) + "."]
@@ -455,8 +463,7 @@ def render_sweep(trials: Sequence[Metrics], folder: Path, n_rounds: int = N_ROUN
     """Draw the sweep heatmaps into `folder` and return the markdown of the sweep section."""
     groups = group_trials(trials)
     lines = ["# Layer sweep", ""]
-    if any(t.get("smoke") is True for t in trials):
-        lines += [f"> **Note:** {SMOKE_NOTE}.", ""]
+    lines += smoke_lines(any(is_smoke(t) for t in trials))
     lines += [f"> **Note:** {note}." for note in seed_notes(groups)]
     lines += [""] if seed_notes(groups) else []
     lines += [
@@ -498,17 +505,6 @@ def write_sweep_report(
 ) -> Path:
     """Write `output_dir/sweep.md` and its heatmaps from the sweep folders' trials; return its path."""
     trials = load_trials(sweep_dirs)  # every trial is checked before anything is written
-    output_dir = Path(output_dir)
-    if output_dir.exists() and not output_dir.is_dir():
-        raise ValueError(f"Output {output_dir} exists and is not a folder")
-    output_dir.mkdir(parents=True, exist_ok=True)
-    # As write_report: drawn into a temp folder, moved into place once all succeeded.
-    tmp = Path(tempfile.mkdtemp(dir=output_dir, prefix=".sweep-"))
-    try:
+    with report_files(output_dir, REPORT_FILE) as tmp:
         (tmp / REPORT_FILE).write_text(render_sweep(trials, tmp, n_rounds, seed), encoding="utf8")
-        for png in sorted(tmp.glob("*.png")):
-            os.replace(png, output_dir / png.name)
-        os.replace(tmp / REPORT_FILE, output_dir / REPORT_FILE)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return output_dir / REPORT_FILE
+    return Path(output_dir) / REPORT_FILE

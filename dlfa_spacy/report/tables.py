@@ -1,9 +1,7 @@
 """Markdown tables of metrics: main results, per language, pair sets, calibration and the D_k table."""
-import math
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from ..layers.layer_choice import AUTO, SCALAR_MIX
-from ..evaluate import PAIRS_KEY
+from ..results import BASELINE, PAIRS_KEY, layer_label, variant_order
 from ..tasks import TASKS, is_cross_lingual
 from .metrics_files import Metrics, is_number
 
@@ -24,15 +22,12 @@ def pct_diff(value: Optional[float], reference: Optional[float]) -> str:
 
 
 def variant_key(m: Metrics) -> Tuple[int, float, str]:
-    """Sort key: baseline first, then DLFA by layer, then anything else by name."""
-    if m["variant"] == "baseline":
+    """Sort key: baseline first, then DLFA by layer, "auto", "scalar-mix", then anything else by name."""
+    if m["variant"] == BASELINE:
         return (0, 0, "")
-    if m["layer"] in (AUTO, SCALAR_MIX):
-        # The learned mixes after every fixed layer: auto, then the scalar-mix rival.
-        return (1, math.inf, "0" if m["layer"] == AUTO else "1")
     if m["layer"] is not None:
-        return (1, m["layer"], m["variant"])
-    return (2, 0, m["variant"])
+        return (*variant_order(m["layer"]), m["variant"])
+    return (9, 0, m["variant"])
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> List[str]:
@@ -172,13 +167,6 @@ def layer_table(group: Sequence[Metrics]) -> List[str]:
     return markdown_table(["k", "average", "w/o en", "Δ average", "Δ w/o en"], rows)
 
 
-def layer_label(layer: Union[int, str]) -> str:
-    """A fusion layer's row label: "D_k", "auto" for the learned mix, "scalar-mix" for the rival."""
-    return layer if layer in (AUTO, SCALAR_MIX) else f"D_{layer}"
-
-
 def fusion_layers(group: Sequence[Metrics]) -> List[Union[int, str]]:
     """The distinct fusion layers among one task's variants, "auto" and "scalar-mix" last."""
-    layers = {m["layer"] for m in group if m["layer"] is not None}
-    # Fixed layers by k, then "auto", then "scalar-mix".
-    return sorted(layers, key=lambda k: (0, k) if isinstance(k, int) else (1, 0 if k == AUTO else 1))
+    return sorted({m["layer"] for m in group if m["layer"] is not None}, key=variant_order)

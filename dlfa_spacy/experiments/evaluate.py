@@ -36,45 +36,19 @@ sentences that needed more than one segment (per language and in all).
 """
 import sys
 from pathlib import Path
-from typing import (
-    Any,
-    Dict,
-    Iterable,
-    List,
-    Mapping,
-    Optional,
-    Sequence,
-    Set,
-    Tuple,
-    Union,
-)
+from typing import Any, Dict, Mapping, Optional, Sequence, Set, Union
 
-import numpy as np
 from spacy.language import Language
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import Doc
+from tqdm import tqdm
 
-from .atomic import write_json_atomic
-from .metrics import (
-    average_scores,
-    bio_tags,
-    check_aligned,
-    classification_scores,
-    correlation_scores,
-    gold_category,
-    ner_doc_counts,
-    ner_scores,
-    pos_scores,
-    seqeval_doc_counts,
-    upos_sequences,
-)
-from .calibrate import calibration_scores, temperature_pipe, without_temperature
-from .layers.layer_choice import AUTO, SCALAR_MIX
-from .metrics.temperature import scale_probabilities
-from .mix_weights import layer_weights
-from .segments import SEGMENTS_KEY, merge_segments, split_doc
-from .similarity import STS_SCORE
-from .similarity_regressor import MAX_SCORE
-from .tasks import TASKS, get_task, is_cross_lingual, is_pair_set
+from ..atomic import write_json_atomic
+from ..metrics import average_scores
+from ..mix_weights import layer_weights
+from ..results import AUTO, DEV_KEY, LAYER_WEIGHTS_KEY, PAIRS_KEY, PER_EXAMPLE_KEY, SCALAR_MIX, SMOKE_KEY, variant_name
+from ..tasks import TASKS, get_task, is_cross_lingual, is_pair_set
+from .calibrate import temperature_pipe, without_temperature
+from .pipeline_io import language_files, load_model, n_segmented, predict, read_docs
 
 
 SCALAR_MIX_ARCHITECTURES = ("dlfa_spacy.ScalarMix.v1", "dlfa_spacy.ScalarMixTransformer.v1")
@@ -105,156 +79,6 @@ def fusion_layer(config: Mapping[str, Any], component: Optional[str] = None) -> 
     return None
 
 
-def variant_name(layer: Union[int, str, None]) -> str:
-    """Name of a model variant: "baseline" without a fusion layer, "scalar-mix", else "DLFA-<layer>" ("DLFA-auto")."""
-    if layer == SCALAR_MIX:
-        return SCALAR_MIX
-    return "baseline" if layer is None else f"DLFA-{layer}"
-
-
-def load_model(model: Union[str, Path, Language]) -> Language:
-    """Load a pipeline from a path or package name (or pass a loaded one through)."""
-    if isinstance(model, Language):
-        return model
-    import spacy
-
-    try:
-        return spacy.load(model)
-    except OSError as err:
-        raise ValueError(f"Cannot load the model {str(model)!r}: {err}") from err
-
-
-def _language_files(data_dir: Path) -> Dict[str, Path]:
-    """Return {lang: path} of the `.spacy` files in a folder, sorted by language."""
-    data_dir = Path(data_dir)
-    if not data_dir.is_dir():
-        raise ValueError(f"Data folder {str(data_dir)!r} does not exist or is not a folder")
-    files = {p.stem: p for p in sorted(data_dir.glob("*.spacy")) if p.is_file()}
-    if not files:
-        raise ValueError(f"Data folder {str(data_dir)!r} holds no {{lang}}.spacy files")
-    return dict(sorted(files.items()))
-
-
-def read_docs(path: Path, nlp: Language) -> List[Doc]:
-    """Read the gold docs of one DocBin; raise ValueError if unreadable or empty."""
-    try:
-        docs = list(DocBin().from_disk(path).get_docs(nlp.vocab))
-    except Exception as err:  # a truncated or foreign file fails in many ways
-        raise ValueError(f"Cannot read DocBin {str(path)!r}: {err}") from err
-    if not docs:
-        raise ValueError(f"DocBin {str(path)!r} holds no docs")
-    return docs
-
-
-def _gold_labels(task: str, docs: Iterable[Doc]) -> Set[str]:
-    """The label set a task's gold docs use."""
-    if task == "ner":
-        return {ent.label_ for doc in docs for ent in doc.ents}
-    if task == "pos":
-        return {t.pos_ for doc in docs for t in doc if t.pos_}
-    if get_task(task).is_regression:
-        return set()
-    return {label for doc in docs for label in doc.cats}
-
-
-def gold_similarity(doc: Doc, lang: str, index: int) -> float:
-    """A gold doc's Doc._.sts_score; ValueError naming the test set and doc unless it is a number in 0..5."""
-    value = getattr(doc._, STS_SCORE, None) if doc.has_extension(STS_SCORE) else None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_SCORE:
-        raise ValueError(
-            f"{lang}: gold doc {index + 1} ({doc.text[:60]!r}) has doc._.{STS_SCORE} = {value!r}; expected a "
-            f"number in 0..{MAX_SCORE:g} (convert STS data with `dlfa-spacy convert sts`)"
-        )
-    return float(value)
-
-
-def _check_labels(task: str, component: str, model_labels: Sequence[str], lang: str, docs: List[Doc]) -> None:
-    """Raise ValueError when gold labels do not fit the model's component labels."""
-    gold = _gold_labels(task, docs)
-    model = set(model_labels)
-    if get_task(task).is_regression:
-        for i, doc in enumerate(docs):
-            gold_similarity(doc, lang, i)
-    elif get_task(task).is_classification:
-        if gold != model:
-            raise ValueError(
-                f"{lang}: gold categories {sorted(gold)} differ from the labels of "
-                f"{component!r} {sorted(model)}"
-            )
-        for doc in docs:
-            gold_category(doc)
-    elif task == "pos" and not gold:
-        raise ValueError(f"{lang}: the gold docs have no token.pos_ (UPOS) annotation")
-    elif not gold <= model:
-        raise ValueError(
-            f"{lang}: gold labels {sorted(gold - model)} are not labels of {component!r}; "
-            f"gold labels {sorted(gold)}, model labels {sorted(model)}"
-        )
-
-
-def transformer_tokenizer(nlp: Language) -> Optional[Tuple[Any, int]]:
-    """(HF tokenizer, max length) of the pipeline's first "transformer" component, or None."""
-    for name in nlp.pipe_names:
-        if nlp.get_pipe_meta(name).factory != "transformer":
-            continue
-        tokenizer = nlp.get_pipe(name).model.tokenizer
-        if tokenizer is None:
-            raise ValueError(
-                f"The transformer component {name!r} has no tokenizer; expected an initialized pipeline"
-            )
-        return tokenizer, int(tokenizer.model_max_length)
-    return None
-
-
-def n_segmented(pred_docs: Iterable[Doc]) -> int:
-    """How many predicted docs were merged from more than one segment."""
-    return sum(1 for d in pred_docs if d.user_data.get(SEGMENTS_KEY, 1) > 1)
-
-
-def predict(
-    nlp: Language,
-    gold_docs: Sequence[Doc],
-    progress: Any = None,
-    batch_size: Optional[int] = None,
-    task: Optional[str] = None,
-) -> List[Doc]:
-    """Run the pipeline on fresh docs with the gold docs' words and spaces.
-
-    task: for a token task (ner, pos) on a pipeline with a transformer, each doc is run
-    as XTREME's wordpiece segments and the predictions are merged back onto its words.
-    """
-    # Building the input from gold tokens (not the text) keeps tokens aligned 1:1
-    # and leaves no gold annotation on the docs the model sees.
-    inputs = [
-        Doc(nlp.vocab, words=[t.text for t in g], spaces=[bool(t.whitespace_) for t in g])
-        for g in gold_docs
-    ]
-    encoder = None if task is None or not get_task(task).is_token_task else transformer_tokenizer(nlp)
-    # Without an encoder there is no wordpiece limit: each doc is its own single segment.
-    segments = (
-        [split_doc(d, *encoder) or [d] for d in inputs] if encoder is not None else [[d] for d in inputs]
-    )
-    outputs = iter(nlp.pipe((s for segs in segments for s in segs), batch_size=batch_size))
-    preds = []
-    for doc, segs in zip(inputs, segments):
-        predicted = [next(outputs) for _ in segs]
-        preds.append(merge_segments(doc, predicted) if encoder is not None else predicted[0])
-        if progress is not None:
-            progress.update(1)
-    return preds
-
-
-PER_EXAMPLE_KEY = "per_example"
-# The metrics key of the English dev scores; not a language code, so no test file clashes.
-DEV_KEY = "dev"
-# The learned mix of layer = "auto": {"layer": weight}.
-LAYER_WEIGHTS_KEY = "layer_weights"
-
-
-# The metrics key of the sentence-pair test sets "l1-l2" (STS 2017), outside the averages.
-PAIRS_KEY = "pairs"
-
-
 def _pair_set_names(task: str, gold: Mapping[str, Any], data_dir: Union[str, Path]) -> Set[str]:
     """The test sets of `gold` that are pair sets "l1-l2"; ValueError if no language is left."""
     if not get_task(task).pair_sets:
@@ -278,7 +102,7 @@ def score_language(
     task: str, gold_docs: Sequence[Doc], pred_docs: Sequence[Doc], labels: Sequence[str],
     temperature: Optional[float] = None, lang: str = "test set",
 ) -> Dict[str, Any]:
-    """All metrics of one language, with "score", "n" and "per_example" added.
+    """All metrics of one language, with "score", "n" and "per_example" added (see the task's scorer).
 
     per_example, in test-file order: xnli / pawsx 0/1 correctness per example; ner / pos
     [n_correct, n_predicted, n_gold] chunks per doc (the headline F1 is the micro F1 of
@@ -288,34 +112,7 @@ def score_language(
     scaled by this temperature, and add "calibration" with the scores before and after.
     lang names the test set in errors.
     """
-    if get_task(task).is_regression:
-        check_aligned(gold_docs, pred_docs)
-        gold = [gold_similarity(d, lang, i) for i, d in enumerate(gold_docs)]
-        pred = [float(getattr(d._, STS_SCORE)) for d in pred_docs]
-        result = correlation_scores(gold, pred)
-        per_example = [[g, p] for g, p in zip(gold, pred)]
-    elif task == "ner":
-        result = ner_scores(gold_docs, pred_docs)
-        per_example = ner_doc_counts([bio_tags(d) for d in gold_docs], [bio_tags(d) for d in pred_docs])
-    elif task == "pos":
-        result = pos_scores(gold_docs, pred_docs)
-        # The headline chunks: seqeval 0.0.12's reading, as pos_scores' "f1".
-        per_example = seqeval_doc_counts(*upos_sequences(gold_docs, pred_docs), "0.0.12")
-    else:
-        check_aligned(gold_docs, pred_docs)
-        probs = [[d.cats.get(label, 0.0) for label in labels] for d in pred_docs]
-        golds = [gold_category(d) for d in gold_docs]
-        raw = probs
-        if temperature is not None:
-            probs = scale_probabilities(raw, temperature).tolist()
-        result = classification_scores(golds, probs, labels)
-        if temperature is not None:
-            result["calibration"] = {"temperature": temperature, "before": calibration_scores(golds, raw, labels),
-                                     "after": calibration_scores(golds, probs, labels)}
-        # argmax takes the first label on a tie, as classification_scores does.
-        predicted = np.asarray(probs, dtype=float).argmax(axis=1)
-        per_example = [int(labels[int(p)] == g) for p, g in zip(predicted, golds)]
-    return {"score": result[get_task(task).metric], "n": len(gold_docs), **result, PER_EXAMPLE_KEY: per_example}
+    return get_task(task).score(gold_docs, pred_docs, labels, temperature, lang)
 
 
 def evaluate_pipeline(
@@ -338,7 +135,7 @@ def evaluate_pipeline(
     if task not in TASKS:
         raise ValueError(f"Unknown task {task!r}; choose one of {sorted(TASKS)}")
     spec = TASKS[task]
-    files = _language_files(Path(data_dir))
+    files = language_files(Path(data_dir))
     nlp = load_model(model)
     component = spec.component
     if component not in nlp.pipe_names:
@@ -357,10 +154,8 @@ def evaluate_pipeline(
                              f"the English dev scores of {str(dev)!r}; rename it or leave out the dev set")
         gold[DEV_KEY] = read_docs(Path(dev), nlp)
     for lang, docs in gold.items():
-        _check_labels(task, component, labels, lang, docs)
+        spec.check_gold(component, labels, lang, docs)
     pair_names = _pair_set_names(spec.name, gold, data_dir)
-
-    from tqdm import tqdm
 
     languages = {}
     total = sum(len(d) for d in gold.values())
@@ -393,7 +188,7 @@ def evaluate_pipeline(
         "language_set": sorted(languages),
         "average": average,
         "average_without_en": average_without_en,
-        "smoke": smoke,
+        SMOKE_KEY: smoke,
     }
     if temperature is not None:
         metrics["temperature"] = temperature

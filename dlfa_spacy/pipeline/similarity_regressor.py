@@ -16,10 +16,10 @@ from spacy.util import registry
 from thinc.api import Model
 from thinc.types import Floats2d
 
-from .metrics.correlation import correlation_scores
+from ..metrics.correlation import correlation_scores
+from ..tasks.sts import MAX_SCORE
 from .similarity import STS_SCORE, register_extension
 
-MAX_SCORE = 5.0
 DEFAULT_MODEL = {
     "@architectures": "dlfa_spacy.PairRegressor.v1",
     "hidden_width": 64,

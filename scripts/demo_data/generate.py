@@ -5,15 +5,15 @@ Every sentence here is synthetic: it is built from the small hand-written
 templates and word lists in generator/*.json, with a fixed seed, so running the
 script again reproduces the committed files byte for byte:
 
-    python assets/demo/generate.py                  # rewrite assets/demo/*
-    python assets/demo/generate.py --output /tmp/x  # write elsewhere
+    python scripts/demo_data/generate.py                  # rewrite assets/demo/*
+    python scripts/demo_data/generate.py --output /tmp/x  # write elsewhere
 
 Nothing is copied from a real data set; only the file *formats* mirror the
 public releases (WikiANN/PAN-X, Universal Dependencies CoNLL-U, MultiNLI 1.0,
 XNLI 1.0, PAWS-X, stsb-multi-mt CSV and STS 2017), so that the project's
 converters can read them. The "facts" in the sentences (who works where, which
-city lies where) are random. See README.md next to this file for the layout and
-the learnable cues.
+city lies where) are random. See assets/demo/README.md for the layout and the
+learnable cues.
 
 This file holds the seed, the sizes and the driver; the code that builds the
 sentences of each task is in generator/ (ner.py, pos.py, nli.py, paws.py,
@@ -23,13 +23,18 @@ import argparse
 import random
 from pathlib import Path
 
-# Run as a script, this directory is sys.path[0], so the generator package next
-# to this file is importable without installing anything.
+# Run as a script, this directory (scripts/demo_data) is sys.path[0], so the
+# generator package next to this file is importable without installing anything.
 from generator.ner import ner_file, ner_sentence_text, realize_ner, sample_ner_frame
 from generator.nli import mnli_train_file, xnli_file
 from generator.paws import paws_file, paws_frames
 from generator.pos import conllu_sentence, realize_pos, sample_pos_frame
 from generator.sts import sts2017_extended_file, sts2017_track_files, sts_frames, stsb_file
+
+# The data goes to assets/demo/, which holds only data (and its README); this code and
+# its word lists are generator inputs, not demo data, so they live here, outside assets/.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_OUTPUT = REPO_ROOT / "assets" / "demo"
 
 SEED = 20240601
 
@@ -136,8 +141,8 @@ def generate():
 def main(argv=None):
     """Write every data file into --output."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parent,
-                        help="directory to write into (default: the directory of this script)")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
+                        help="directory to write into (default: assets/demo/ of the repository)")
     args = parser.parse_args(argv)
     files = generate()
     for rel, content in files.items():

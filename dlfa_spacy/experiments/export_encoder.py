@@ -6,13 +6,14 @@ PAWS-X training. The target task then starts from exactly the weights that sourc
 trained `transformer` component would give it, while its config stays the task's own (one
 config per task, with or without an intermediate task).
 """
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Union
 
 from spacy.language import Language
 from thinc.api import Model
+
+from ..atomic import replace_folder
+from .pipeline_io import load_model
 
 
 def transformer_name(nlp: Language) -> str:
@@ -41,24 +42,12 @@ def write_vocab_file(trf: Model, folder: Path) -> None:
 
 def export_encoder(model: Union[str, Path, Language], output: Union[str, Path]) -> Path:
     """Save the pipeline's encoder and tokenizer with save_pretrained into `output` (replaced atomically)."""
-    from .evaluate import load_model
-
     nlp = load_model(model)
     trf = nlp.get_pipe(transformer_name(nlp)).model
     if trf.transformer is None or trf.tokenizer is None:
         raise ValueError("The transformer component is not initialised: export a trained pipeline (model-best)")
-    output = Path(output)
-    if output.exists() and not output.is_dir():
-        raise ValueError(f"Output {output} exists and is not a folder")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}-"))
-    try:
+    with replace_folder(output) as tmp:
         trf.transformer.save_pretrained(str(tmp))
         trf.tokenizer.save_pretrained(str(tmp))
         write_vocab_file(trf, tmp)
-        shutil.rmtree(output, ignore_errors=True)
-        tmp.rename(output)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return output
+    return Path(output)

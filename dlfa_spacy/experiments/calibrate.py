@@ -4,20 +4,17 @@ Only English dev data is used, so the transfer stays zero-shot: no target-langua
 example chooses the temperature. Fitting reads the textcat's own probabilities (any
 temperature_scaling already in the pipeline is left out and replaced).
 """
-import os
-import shutil
-import tempfile
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from spacy.language import Language
 
-from .metrics import classification_scores, gold_category
-from .metrics.temperature import fit_temperature, scale_probabilities
-from .temperature_scaling import FACTORY
-
-CALIBRATION_KEYS = ("accuracy", "ece", "nll", "brier")
+from ..atomic import replace_folder
+from ..metrics import calibration_scores, gold_category
+from ..metrics.temperature import fit_temperature, scale_probabilities
+from ..pipeline.temperature_scaling import FACTORY
+from .pipeline_io import load_model, predict, read_docs
 
 
 def temperature_pipe(nlp: Language) -> Optional[str]:
@@ -42,16 +39,8 @@ def check_exclusive_textcat(nlp: Language, component: str) -> List[str]:
     return list(nlp.get_pipe(component).labels)
 
 
-def calibration_scores(golds: List[str], probs: Any, labels: List[str]) -> Dict[str, float]:
-    """Accuracy, ECE, NLL and Brier of class probabilities."""
-    scores = classification_scores(golds, probs, labels)
-    return {key: scores[key] for key in CALIBRATION_KEYS}
-
-
 def fit_on_docs(nlp: Language, component: str, gold_docs: List[Any]) -> Tuple[float, Dict[str, Dict[str, float]]]:
     """(temperature, {"before": scores, "after": scores}) of the textcat on gold docs."""
-    from .evaluate import predict
-
     labels = check_exclusive_textcat(nlp, component)
     golds = [gold_category(d) for d in gold_docs]
     with without_temperature(nlp):
@@ -74,22 +63,9 @@ def add_temperature(nlp: Language, component: str, temperature: float) -> str:
 
 
 def save_atomically(nlp: Language, output: Path) -> None:
-    """Write the pipeline to a temp folder beside `output`, then put it in place (replacing an old one)."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}-"))
-    try:
+    """Write the pipeline so that `output` holds the old pipeline or all of the new one (see atomic.replace_folder)."""
+    with replace_folder(output) as tmp:
         nlp.to_disk(tmp)
-        if output.exists():
-            old = output.with_name(f".{output.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(output, old)
-            os.replace(tmp, output)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, output)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def calibrate_pipeline(
@@ -99,8 +75,6 @@ def calibrate_pipeline(
     component: str = "textcat",
 ) -> Dict[str, Any]:
     """Fit the temperature of `component` on the dev DocBin, save the calibrated pipeline to output; return the fit."""
-    from .evaluate import load_model, read_docs
-
     nlp = load_model(model)
     check_exclusive_textcat(nlp, component)
     gold = read_docs(Path(dev), nlp)
@@ -108,7 +82,5 @@ def calibrate_pipeline(
         gold_category(doc)
     temperature, scores = fit_on_docs(nlp, component, gold)
     add_temperature(nlp, component, temperature)
-    if Path(output).exists() and not Path(output).is_dir():
-        raise ValueError(f"Output {output} exists and is not a folder")
     save_atomically(nlp, Path(output))
     return {"temperature": temperature, "n": len(gold), "dev": str(dev), "output": str(output), **scores}

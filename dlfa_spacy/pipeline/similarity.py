@@ -1,7 +1,7 @@
 """The Doc extension that holds a sentence pair's similarity score: the gold score on gold docs (0-5), the predicted one after the similarity component has run."""
 from spacy.tokens import Doc
 
-STS_SCORE = "sts_score"
+from ..tasks.sts import STS_SCORE
 
 
 def register_extension() -> None:

@@ -17,7 +17,7 @@ from typing import Dict, Iterable, Iterator, List
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .metrics.temperature import check_temperature, scale_probabilities
+from ..metrics.temperature import check_temperature, scale_probabilities
 
 FACTORY = "temperature_scaling"
 

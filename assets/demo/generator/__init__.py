@@ -1,1 +1,0 @@
-"""Code and word lists behind assets/demo/generate.py (one module and one JSON file per task)."""

@@ -1,0 +1,94 @@
+"""Pipeline I/O: loading a pipeline, reading gold docs, and running a pipeline on the gold docs' words."""
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, DocBin
+
+from ..tasks import get_task
+from ..training.segments import SEGMENTS_KEY, merge_segments, split_doc
+
+
+def load_model(model: Union[str, Path, Language]) -> Language:
+    """Load a pipeline from a path or package name (or pass a loaded one through)."""
+    if isinstance(model, Language):
+        return model
+    try:
+        return spacy.load(model)
+    except OSError as err:
+        raise ValueError(f"Cannot load the model {str(model)!r}: {err}") from err
+
+
+def language_files(data_dir: Path) -> Dict[str, Path]:
+    """Return {lang: path} of the `.spacy` files in a folder, sorted by language."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise ValueError(f"Data folder {str(data_dir)!r} does not exist or is not a folder")
+    files = {p.stem: p for p in sorted(data_dir.glob("*.spacy")) if p.is_file()}
+    if not files:
+        raise ValueError(f"Data folder {str(data_dir)!r} holds no {{lang}}.spacy files")
+    return dict(sorted(files.items()))
+
+
+def read_docs(path: Path, nlp: Language) -> List[Doc]:
+    """Read the gold docs of one DocBin; raise ValueError if unreadable or empty."""
+    try:
+        docs = list(DocBin().from_disk(path).get_docs(nlp.vocab))
+    except Exception as err:  # a truncated or foreign file fails in many ways
+        raise ValueError(f"Cannot read DocBin {str(path)!r}: {err}") from err
+    if not docs:
+        raise ValueError(f"DocBin {str(path)!r} holds no docs")
+    return docs
+
+
+def transformer_tokenizer(nlp: Language) -> Optional[Tuple[Any, int]]:
+    """(HF tokenizer, max length) of the pipeline's first "transformer" component, or None."""
+    for name in nlp.pipe_names:
+        if nlp.get_pipe_meta(name).factory != "transformer":
+            continue
+        tokenizer = nlp.get_pipe(name).model.tokenizer
+        if tokenizer is None:
+            raise ValueError(
+                f"The transformer component {name!r} has no tokenizer; expected an initialized pipeline"
+            )
+        return tokenizer, int(tokenizer.model_max_length)
+    return None
+
+
+def n_segmented(pred_docs: Iterable[Doc]) -> int:
+    """How many predicted docs were merged from more than one segment."""
+    return sum(1 for d in pred_docs if d.user_data.get(SEGMENTS_KEY, 1) > 1)
+
+
+def predict(
+    nlp: Language,
+    gold_docs: Sequence[Doc],
+    progress: Any = None,
+    batch_size: Optional[int] = None,
+    task: Optional[str] = None,
+) -> List[Doc]:
+    """Run the pipeline on fresh docs with the gold docs' words and spaces.
+
+    task: for a token task (ner, pos) on a pipeline with a transformer, each doc is run
+    as XTREME's wordpiece segments and the predictions are merged back onto its words.
+    """
+    # Building the input from gold tokens (not the text) keeps tokens aligned 1:1
+    # and leaves no gold annotation on the docs the model sees.
+    inputs = [
+        Doc(nlp.vocab, words=[t.text for t in g], spaces=[bool(t.whitespace_) for t in g])
+        for g in gold_docs
+    ]
+    encoder = None if task is None or not get_task(task).is_token_task else transformer_tokenizer(nlp)
+    # Without an encoder there is no wordpiece limit: each doc is its own single segment.
+    segments = (
+        [split_doc(d, *encoder) or [d] for d in inputs] if encoder is not None else [[d] for d in inputs]
+    )
+    outputs = iter(nlp.pipe((s for segs in segments for s in segs), batch_size=batch_size))
+    preds = []
+    for doc, segs in zip(inputs, segments):
+        predicted = [next(outputs) for _ in segs]
+        preds.append(merge_segments(doc, predicted) if encoder is not None else predicted[0])
+        if progress is not None:
+            progress.update(1)
+    return preds

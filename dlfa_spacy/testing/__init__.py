@@ -1,0 +1,1 @@
+"""Offline test tooling: tiny local encoders and their deterministic WordPiece vocabulary; not part of the user CLI."""
