@@ -150,11 +150,9 @@ def chain(task: str, demo: bool) -> List[Dict]:
     corpus, training, metrics = f"{root}corpus/{task}", f"{root}training/{task}", f"{root}metrics"
     packages = f"{root}packages"
     source = "assets/demo" if demo else SOURCES[task]
-    # The full run merges every English treebank, as XTREME does; the demo has one.
-    treebank = "en_demo" if demo else None
     sources = " ".join(f"--source {path}" for path in source.split())
     prepare = (f"python -m dlfa_spacy prepare {task} {corpus} {sources} --langs ${{vars.{v}{task}_langs}}"
-               + (f" --train-treebank {treebank}" if task == "pos" and treebank else ""))
+               + (TASK_TABLE[task].demo_prepare if demo else ""))
     train = (f"python -m spacy train configs/{task}.cfg --paths.train {corpus}/train.spacy "
              f"--paths.dev {corpus}/dev.spacy {training_overrides(task, demo)} --gpu-id ${{vars.gpu_id}}")
     layer = f"--components.{comp}.model.tok2vec.layer"
@@ -302,7 +300,7 @@ def intermediate_commands(demo: bool) -> List[Dict]:
             model, exported = f"{root}training/intermediate/{key}-{itask}", f"{root}encoders/{key}-{itask}"
             corpus = f"{root}corpus/{itask}"
             # The encoder is what carries over: the intermediate head reads the last layer only.
-            component = "tagger" if itask == "pos" else "parser"
+            component = TASK_TABLE[itask].component if itask in TASK_TABLE else itask
             train = (f"python -m spacy train configs/{itask}.cfg --paths.train {corpus}/train.spacy --paths.dev "
                      f"{corpus}/dev.spacy {training_overrides('pos', demo, encoder, research=True)} "
                      f"--gpu-id ${{vars.gpu_id}} --output {model} --components.{component}.model.tok2vec.layer null")

@@ -4,11 +4,12 @@ The experiments write their own reports (sweep.md, calibrated/results.md, encode
 intermediate/encoders.md); this gathers the parts that answer each question, in the
 order of README's "Research experiments", and says which file each came from.
 """
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Sequence, Tuple, Union
+
+from ..atomic import write_atomic
+from ..tasks import TASKS
 
 REPORT_FILE = "research.md"
 
@@ -23,7 +24,7 @@ class Section:
     parts: Sequence[Tuple[str, Sequence[str]]]
 
 
-TASK_TITLES = ("XNLI", "PAWS-X", "NER", "POS", "STS")
+TASK_TITLES = tuple(task.title for task in TASKS.values())
 SECTIONS = (
     Section("1. Calibration across fusion layers, and temperature scaling",
             "Does fusing a lower layer change how trustworthy the confidences are abroad, and does one temperature "
@@ -97,13 +98,5 @@ def render_research(reports: Path) -> str:
 def write_research_report(reports: Union[str, Path]) -> Path:
     """Write `reports/research.md` from the experiments' reports in that folder; return its path."""
     reports = Path(reports)
-    text = render_research(reports)
-    fd, tmp = tempfile.mkstemp(dir=reports, prefix=".research-", suffix=".md")
-    try:
-        with os.fdopen(fd, "w", encoding="utf8") as f:
-            f.write(text)
-        os.replace(tmp, reports / REPORT_FILE)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(reports / REPORT_FILE, render_research(reports).encode("utf8"))
     return reports / REPORT_FILE

@@ -68,6 +68,7 @@ class Task:
     # languages: they are not in the averages, and l1 != l2 makes a pair cross-lingual.
     pair_sets: Tuple[str, ...] = ()
     reader_options: Tuple[str, ...] = ()  # which of convert's reader options its reader takes
+    demo_prepare: str = ""  # options the demo's `prepare` adds for the bundled files
 
     @property
     def is_classification(self) -> bool:
