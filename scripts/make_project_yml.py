@@ -259,14 +259,19 @@ def encoder_sweep(key: str, task: str, demo: bool, encoder: Optional[str] = None
             "outputs_no_cache": [f"{out}/trials"]}
 
 
+def named_sweeps(demo: bool, rows: Dict[str, str], tasks: Sequence[str]) -> List[str]:
+    """The quoted "TITLE=FOLDER" arguments of encoder sweeps `rows` ({key: title}) of `tasks`."""
+    root = "demo/" if demo else ""
+    return [f"\"{title}={root}sweeps/encoders/{key}/{task}\"" for key, title in rows.items() for task in tasks]
+
+
 def encoder_report(demo: bool, rows: Optional[Dict[str, str]] = None, tasks: Sequence[str] = ENCODER_TASKS,
                    name: str = "compare-encoders-report", folder: str = "reports") -> Dict:
     """encoders.md from the encoder sweeps `rows` ({key: title}, default the compared encoders) of `tasks`."""
     root = "demo/" if demo else ""
     if rows is None:
         rows = {key: title for key, (title, _) in (DEMO_ENCODERS if demo else ENCODERS).items()}
-    named = " ".join(f"\"{title}={root}sweeps/encoders/{key}/{task}\"" for key, title in rows.items()
-                     for task in tasks)
+    named = " ".join(named_sweeps(demo, rows, tasks))
     return {"name": ("demo-" if demo else "") + name,
             "help": "encoders.md: each encoder's baseline, DLFA and auto side by side, with bootstrap CIs of the gains.",
             "script": [f"python -m dlfa_spacy report encoders {named} --output {root}{folder}"],
@@ -312,12 +317,19 @@ def intermediate_commands(demo: bool) -> List[Dict]:
                 + ([encoder] if demo else []),
                 "outputs": [f"{model}/model-best", exported]})
             commands += [encoder_sweep(f"{key}-{itask}", task, demo, exported, f"{title} + {ititle}") for task in targets]
+    commands.append(encoder_report(demo, intermediate_rows(demo), targets, "intermediate-report",
+                                   "reports/intermediate"))
+    return commands
+
+
+def intermediate_rows(demo: bool) -> Dict[str, str]:
+    """{sweep key: encoder title} of the intermediate experiment: each plain encoder and each fine-tuned one."""
+    encoders = {"bert": DEMO_ENCODERS["bert"]} if demo else {k: ENCODERS[k] for k in INTERMEDIATE_ENCODERS}
     rows = {}
     for key, (title, _) in encoders.items():
         rows[key] = title
         rows.update({f"{key}-{itask}": f"{title} + {ititle}" for itask, ititle in INTERMEDIATE.items()})
-    commands.append(encoder_report(demo, rows, targets, "intermediate-report", "reports/intermediate"))
-    return commands
+    return rows
 
 
 def intermediate_steps(demo: bool) -> List[str]:
@@ -363,6 +375,24 @@ def calibration_report(demo: bool) -> Dict:
             "deps": files, "outputs": [f"{root}reports/calibrated/results.md"]}
 
 
+def research_report(demo: bool) -> Dict:
+    """research.md from the data of the research experiments: sweeps, calibrated metrics, encoder sweeps."""
+    root = "demo/" if demo else ""
+    sweeps = [f"{root}sweeps/{t}" for t in (DEMO_SWEEP_TASKS if demo else TASKS)]
+    calibrated = calibration_report(demo)["deps"]
+    encoders = named_sweeps(demo, {key: title for key, (title, _) in (DEMO_ENCODERS if demo else ENCODERS).items()},
+                            ENCODER_TASKS)
+    targets = DEMO_INTERMEDIATE_TARGETS if demo else INTERMEDIATE_TARGETS
+    intermediate = named_sweeps(demo, intermediate_rows(demo), targets)
+    inputs = " ".join([f"--sweep {s}" for s in sweeps] + [f"--calibrated {c}" for c in calibrated]
+                      + [f"--encoder {n}" for n in encoders] + [f"--intermediate {n}" for n in intermediate])
+    return {"name": ("demo-" if demo else "") + "research-report",
+            "help": "research.md: the five research questions, each computed from the experiments' results.",
+            "script": [f"python -m dlfa_spacy report research {inputs} --output {root}reports"],
+            "deps": [f"{s}/trials" for s in sweeps] + calibrated,
+            "outputs": [f"{root}reports/research.md"]}
+
+
 def report(demo: bool) -> Dict:
     root = "demo/" if demo else ""
     files = [f"{root}metrics/{t}-{m}.json" for t in TASKS for m in ("dlfa", "baseline")]
@@ -401,15 +431,7 @@ def project() -> Dict:
                      for task in (DEMO_INTERMEDIATE_TARGETS if demo else INTERMEDIATE_TARGETS)
                      if task not in ENCODER_TASKS]
         commands += intermediate_commands(demo)
-    for demo in (False, True):
-        root = "demo/" if demo else ""
-        commands.append({
-            "name": ("demo-" if demo else "") + "research-report",
-            "help": "research.md: the five research questions, each from the report that answers it.",
-            "script": [f"python -m dlfa_spacy report research {root}reports"],
-            "deps": [f"{root}reports/{f}" for f in ("sweep.md", "calibrated/results.md", "encoders.md",
-                                                     "intermediate/encoders.md")],
-            "outputs": [f"{root}reports/research.md"]})
+    commands += [research_report(demo) for demo in (False, True)]
     commands.append(
         {"name": "demo-encoder-xlmr",
          "help": "Build a tiny XLM-R locally: sentencepiece vocabulary from the demo texts, random weights (no download).",

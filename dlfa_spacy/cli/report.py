@@ -89,11 +89,20 @@ def encoders_cli(
 @input_errors
 def research_cli(
     # fmt: off
-    reports: Path = Arg(..., help="The reports folder of the research experiments (sweep.md, calibrated/, encoders.md, intermediate/)", file_okay=False),
+    output_dir: Path = Opt(..., "--output", "-o", help=OUTPUT_HELP, file_okay=False),
+    sweeps: List[Path] = Opt([], "--sweep", help="A layer sweep folder (calibration by layer, scalar mix, gains as languages are added); repeat for each task", file_okay=False),
+    calibrated: List[Path] = Opt([], "--calibrated", help="Metrics JSON file of a calibrated pipeline (temperature scaling); repeat for each", dir_okay=False),
+    encoders: List[str] = Opt([], "--encoder", help="NAME=SWEEP_FOLDER of an encoder comparison sweep; repeat for each encoder and task"),
+    intermediate: List[str] = Opt([], "--intermediate", help="NAME=SWEEP_FOLDER of an intermediate-task sweep (and the plain encoders beside them); repeat for each"),
+    rounds: int = Opt(N_ROUNDS, "--bootstrap-rounds", help=ROUNDS_HELP, min=1),
+    seed: int = Opt(SEED, "--bootstrap-seed", help=SEED_HELP),
     # fmt: on
 ) -> None:
-    """Write research.md in the reports folder: the five research questions, each from the report that answers it."""
+    """Write research.md: the five research questions, each computed from the experiments' results."""
+    require_matplotlib()
+    from ..report.encoders import parse_named
     from ..report.research import write_research_report
 
-    path = write_research_report(reports)
+    path = write_research_report(output_dir, sweeps, calibrated, parse_named(encoders) if encoders else [],
+                                 parse_named(intermediate) if intermediate else [], n_rounds=rounds, seed=seed)
     msg.good(f"Wrote {path}")

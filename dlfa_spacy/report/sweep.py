@@ -397,11 +397,11 @@ def _task_section(task: str, runs: Dict[str, Dict[int, Metrics]], folder: Path,
     if AUTO_VARIANT in runs:
         lines += _auto_lines(task, runs, folder, n_rounds, seed)
     if SCALAR_MIX_VARIANT in runs:
-        lines += _scalar_mix_lines(task, runs, n_rounds, seed)
+        lines += scalar_mix_lines(task, runs, n_rounds, seed)
     return lines
 
 
-def _scalar_mix_lines(task: str, runs: Dict[str, Dict[int, Metrics]], n_rounds: int, seed: int) -> List[str]:
+def scalar_mix_lines(task: str, runs: Dict[str, Dict[int, Metrics]], n_rounds: int, seed: int) -> List[str]:
     """The scalar-mix rival of one task: its scores and CIs against the baseline, beside best k and auto."""
     seeds = runs[SCALAR_MIX_VARIANT]
     others = [(row_name(v), runs[v]) for v in (best_variant(runs), AUTO_VARIANT) if v in runs]
