@@ -1,10 +1,10 @@
 """Turn a benchmark's published distribution into corpus/{task}/train.spacy, dev.spacy and test/{lang}.spacy."""
-import shutil
 import tarfile
 import zipfile
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Union
 
+from ..atomic import replace_folder
 from ..tasks import get_task, is_pair_set
 from .convert import ConversionSummary, convert_files
 from .ud import check_ud_tokens
@@ -25,17 +25,14 @@ def unpack(source: Path) -> Path:
     target = source.with_name(source.name[: -len(suffix)] + ".unpacked")
     if (target / ".complete").exists():
         return target
-    tmp = target.with_name(target.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    _extract(source, tmp)
-    # WikiANN's archive holds one archive per language: unpack those in place too.
-    for inner in sorted(tmp.rglob("*")):
-        inner_suffix = next((s for s in _ARCHIVES if inner.name.endswith(s)), None)
-        if inner.is_file() and inner_suffix:
-            _extract(inner, inner.with_name(inner.name[: -len(inner_suffix)]))
-    (tmp / ".complete").touch()
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
+    with replace_folder(target) as tmp:
+        _extract(source, tmp)
+        # WikiANN's archive holds one archive per language: unpack those in place too.
+        for inner in sorted(tmp.rglob("*")):
+            inner_suffix = next((s for s in _ARCHIVES if inner.name.endswith(s)), None)
+            if inner.is_file() and inner_suffix:
+                _extract(inner, inner.with_name(inner.name[: -len(inner_suffix)]))
+        (tmp / ".complete").touch()
     return target
 
 

@@ -1,6 +1,6 @@
 """Zero-shot evaluation of a trained pipeline on every `{lang}.spacy` in a folder.
 
-Metrics per task (`score` is the headline number of each language; see `tasks.py`):
+Metrics per task (`score` is the headline number of each language; see `tasks/`, whose modules score each task):
 
 * ner   -- entity-level micro precision / recall / F1 from BIO sequences, computed the
            way seqeval's `f1_score` does by default (conlleval chunking); score = f1.
@@ -30,7 +30,7 @@ in `metrics/`; this module runs the pipeline.
 
 NER and POS follow XTREME past the wordpiece limit: with a transformer in the pipeline,
 a sentence is run as XTREME's segments of at most max length minus the special tokens
-wordpieces (`segments.py`), and the segments' predictions are merged back onto the
+wordpieces (`training/segments.py`), and the segments' predictions are merged back onto the
 sentence, so every word is scored per original sentence. `n_segmented` counts the
 sentences that needed more than one segment (per language and in all).
 """

@@ -1,7 +1,7 @@
 """`similarity_regressor`: a trainable component that scores the similarity of a pair doc (0-5, STS).
 
 The gold score of a training doc and the predicted score of a processed doc are both in
-`doc._.sts_score` (see `similarity.py`), as `doc.cats` holds gold and predicted
+`doc._.sts_score` (see `similarity.py`; the score's range is in `tasks/sts.py`), as `doc.cats` holds gold and predicted
 categories. The loss is the mean squared error; `score` gives Spearman's rho (the
 headline of the STS literature, which `spacy train` selects on) and Pearson's r, in
 [-1, 1] as spaCy's scores are fractions (its console shows them x 100).

@@ -10,7 +10,7 @@
   with several fusion layers of one task, the D_k table and a heatmap;
 * for runs with layer = "auto", the learned layer weights per task and their bar chart.
 
-`write_sweep_report` (`sweep.py`) writes `sweep.md` from a layer sweep's trials: the D_k
+`write_sweep_report` (`report/sweep.py`) writes `sweep.md` from a layer sweep's trials: the D_k
 table over seeds, gain heatmaps and paired-bootstrap intervals of the best k.
 """
 from pathlib import Path

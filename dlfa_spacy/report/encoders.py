@@ -1,7 +1,7 @@
 """The encoder comparison: the same variants (baseline, DLFA k, auto, ...) swept on several encoders.
 
 Each encoder's sweep folder holds the usual trials (`trials/{variant}-s{seed}/`); the
-report names each folder by its encoder (`report --encoder mBERT=sweeps/encoders/mbert/xnli`).
+report names each folder by its encoder (`report encoders mBERT=sweeps/encoders/mbert/xnli`).
 `encoders.md` gives, per task, one row per encoder: the baseline's average and each fused
 variant's average and gain over that encoder's own baseline, mean ± std over seeds, with
 the paired-bootstrap 95% CI of the gain on the average over languages.
@@ -51,7 +51,7 @@ def load_encoders(named: Named) -> Dict[str, Groups]:
     folders: Dict[str, List[Path]] = {}
     for name, folder in named:
         folders.setdefault(name, []).append(Path(folder))
-    # load_trials checks each encoder's trials as `report --sweep` does (one variant and seed once per task).
+    # load_trials checks each encoder's trials as `report sweep` does (one variant and seed once per task).
     return {name: group_trials(load_trials(paths)) for name, paths in folders.items()}
 
 
