@@ -184,3 +184,14 @@ def test_report_shows_the_temperature_and_calibration_before_and_after(textcat_m
     assert (f"| baseline | {metrics['temperature']:.3f} | {100 * de['before']['ece']:.2f} | {100 * de['after']['ece']:.2f} | "
             f"{de['before']['nll']:.4f} | {de['after']['nll']:.4f} | {de['before']['brier']:.4f} | "
             f"{de['after']['brier']:.4f} |") in text
+
+
+def test_a_vanishing_probability_keeps_its_logit():
+    # Class 2 has probability e^-40 (below the NLL floor): scaling by T = 2 must give e^-20 of it
+    # relative to the others, as the logits say; clipping at 1e-12 before the log gave e^-13.8.
+    z = np.array([[0.0, 1.0, -40.0]])
+    scaled = scale_probabilities(softmax(z), 2.0)
+    np.testing.assert_allclose(scaled, softmax(z / 2.0), rtol=1e-9, atol=0)
+    assert scale_probabilities([[0.6, 0.4, 0.0]], 3.0)[0, 2] == 0.0  # a 0 stays 0 at any temperature
+    # A gold label the model gives no chance at all counts at the NLL's floor, not as infinity.
+    assert 1e-3 <= fit_temperature([[0.9, 0.1, 0.0], [0.2, 0.8, 0.0], [0.7, 0.3, 0.0]], [0, 1, 2]) <= 1e3

@@ -181,7 +181,7 @@ def test_section_renders_table_and_plot(tmp_path):
                  [runs["DLFA-4"][s]["languages"][l]["per_example"] for s in (1, 2)]) for l in order}
     families = ["Germanic", "Romance", "Romance", "Semitic"]
     for n, (lang, family, gain) in enumerate(zip(order, families, ["+10.00", "+15.00", "+20.00", "+25.00"]), start=1):
-        ci = paired_bootstrap_many([pairs[l] for l in order[:n]], N_ROUNDS, 0)
+        ci = paired_bootstrap_many([pairs[l] for l in order[:n]], N_ROUNDS, 0, parallel=True)
         assert rows[str(n)][2:] == [f"{lang} ({family})", gain, interval(ci.ci_low, ci.ci_high)]
     # Random orders: n = 1 is the mean over orders of the first language's gain; n = 4 holds
     # every language in every order, so its mean is the full mean with no spread.

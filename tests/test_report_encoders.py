@@ -24,7 +24,7 @@ def test_one_row_per_encoder_with_gain_and_ci(tmp_path):
     # mBERT baseline: de 0.50 / 0.55, en 0.7 -> 0.600, 0.625: "61.25 ± 1.77"; DLFA-11: de 0.7, en 0.75 -> 0.725.
     assert rows["mBERT"][:3] == ["61.25 ± 1.77", "72.50 ± 0.00", "+11.25"]
     ci = paired_bootstrap_many([([correct(10, 20), correct(11, 20)], [correct(14, 20)] * 2),
-                                ([correct(14, 20)] * 2, [correct(15, 20)] * 2)], n_rounds=200)
+                                ([correct(14, 20)] * 2, [correct(15, 20)] * 2)], n_rounds=200, parallel=True)
     assert rows["mBERT"][3] == f"[{100 * ci.ci_low:+.2f}, {100 * ci.ci_high:+.2f}]"
     assert rows["XLM-R"][:3] == ["66.25 ± 1.77", "67.50 ± 0.00", "+1.25"]
     assert "Encoders: mBERT, XLM-R." in text and "## XNLI" in text

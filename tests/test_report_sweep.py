@@ -170,18 +170,22 @@ def test_best_k_gains_with_bootstrap_flags(report):
     assert "Best fusion layer: D_4, chosen on English dev (mean 75.00 over seeds)" in report["text"]
     assert "It also has the highest test average." in report["text"].split("### XNLI", 1)[1]
     # de: the variant is right on a superset of both baseline seeds' examples -> CI above 0.
-    assert xnli["de"][:3] == ["55.00", "90.00", "+35.00"] and xnli["de"][4] == "**yes**"
-    low, high = (float(x) for x in xnli["de"][3].strip("[]").split(", "))
+    # Columns: baseline, variant, gain, seed sd, 95% CI, significant.
+    # de: baseline 0.5 / 0.6 over seeds, DLFA-4 0.9 / 0.9: seed sd sqrt(0.005 + 0) = 7.07 points.
+    assert xnli["de"][:4] == ["55.00", "90.00", "+35.00", "7.07"] and xnli["de"][5] == "**yes**"
+    low, high = (float(x) for x in xnli["de"][4].strip("[]").split(", "))
     assert 0 < low <= 35 <= high
     # en: identical predictions -> gain 0, CI [0, 0], not significant.
-    assert xnli["en"] == ["70.00", "70.00", "+0.00", "[+0.00, +0.00]", "no"]
-    assert xnli["**average**"][:3] == ["62.50", "80.00", "+17.50"] and xnli["**average**"][4] == "**yes**"
+    assert xnli["en"] == ["70.00", "70.00", "+0.00", "0.00", "[+0.00, +0.00]", "no"]
+    assert xnli["**average**"][:4] == ["62.50", "80.00", "+17.50", "3.54"]
+    assert xnli["**w/o en**"][:4] == xnli["de"][:4]  # de is XNLI's only target language here
     ner = significance_rows(report["text"], "NER")
-    # fr: every doc loses its one right entity, in every resample -> exactly -50 points.
-    assert ner["fr"] == ["50.00", "0.00", "-50.00", "[-50.00, -50.00]", "**yes**"]
-    assert ner["de"][:3] == ["60.00", "100.00", "+40.00"] and ner["de"][4] == "**yes**"
-    assert ner["**average**"][:3] == ["55.00", "50.00", "-5.00"] and ner["**average**"][4] == "**yes**"
-    assert all(float(x) < 0 for x in ner["**average**"][3].strip("[]").split(", "))
+    # fr: every doc loses its one right entity, in every resample and seed -> exactly -50 points.
+    assert ner["fr"] == ["50.00", "0.00", "-50.00", "0.00", "[-50.00, -50.00]", "**yes**"]
+    assert ner["de"][:4] == ["60.00", "100.00", "+40.00", "14.14"]
+    assert ner["**average**"][:4] == ["55.00", "50.00", "-5.00", "7.07"]
+    # Two seeds each: the interval uses Student's t with few degrees of freedom, and says so.
+    assert "Student's t quantile" in report["text"] and "Holm–Bonferroni" in report["text"]
 
 
 def test_report_is_deterministic(report, tmp_path):
@@ -230,7 +234,7 @@ def test_without_per_example_data_there_is_no_interval(tmp_path):
     out = write_trials(tmp_path / "sweep", TRIALS[:2] + [old])
     text = write_sweep_report([out], tmp_path / "reports").read_text(encoding="utf8")
     rows = significance_rows(text, "XNLI")
-    assert rows["de"] == ["55.00", "90.00", "+35.00", "–", "–"]
+    assert rows["de"] == ["55.00", "90.00", "+35.00", "–", "–", "–"]
     assert "No confidence intervals: no per-example data in" in text and "DLFA-4-s1" in text
 
 
@@ -288,8 +292,11 @@ def test_auto_is_a_row_and_a_comparison_with_ci_and_weights(tmp_path):
     auto = section.split("#### XNLI: learned layer choice (auto)\n", 1)[1]
     assert "English dev 75.00; test average 67.50 against the baseline's 52.50." in auto
     rows = table_rows(auto, "| Language | baseline | DLFA-auto |")
-    assert rows["de"][:3] == ["55.00", "85.00", "+30.00"] and rows["de"][4] == "**yes**"
-    assert rows["en"] == ["50.00", "50.00", "+0.00", "[+0.00, +0.00]", "no"]
+    # Two seeds 10 points apart on each side: seed sd sqrt(0.005 + 0.005) = 10 points, which widens the
+    # interval of a 30-point gain on 20 examples without closing it on 0.
+    assert rows["de"][:4] == ["55.00", "85.00", "+30.00", "10.00"] and rows["de"][5] == "**yes**"
+    assert 0 < float(rows["de"][4].strip("[]").split(", ")[0]) < 10
+    assert rows["en"] == ["50.00", "50.00", "+0.00", "0.00", "[+0.00, +0.00]", "no"]
     assert "- XNLI: layer 1: 0.200, layer 2: 0.500, layer 3: 0.300 (mean of 2 runs)" in auto
     assert (tmp_path / "r" / "sweep_xnli_layer_weights.png").read_bytes().startswith(PNG_MAGIC)
 
@@ -309,3 +316,15 @@ def test_scalar_mix_is_compared_on_the_same_seeds_but_never_chosen_as_best_k(tmp
     assert "Test average 75.00 against the baseline's 62.50; D_4 80.00." in section
     rows = table_rows(section, "| Language | baseline | scalar-mix |")
     assert rows["de"][:3] == ["55.00", "80.00", "+25.00"] and rows["**average**"][2] == "+12.50"
+
+
+def test_the_cross_task_average_leaves_sts_out(tmp_path):
+    ner = [t for t in TRIALS if t["task"] == "ner"]
+    sts = [{**trial("sts", layer, seed, {"de": [[0.0, 0.1], [1.0, 0.2], [2.0, 0.9], [3.0, 0.5]]}), "metric": "spearman"}
+           for layer in (None, 4) for seed in (1, 2)]
+    text = write_sweep_report([write_trials(tmp_path / "ner", ner), write_trials(tmp_path / "sts", sts)],
+                              tmp_path / "reports").read_text(encoding="utf8")
+    rows = table_rows(text, "| k | NER | STS | Average |")
+    # Spearman 0.8 on STS would pull the average up; the average is NER's alone.
+    assert rows["baseline"] == ["55.00 ± 7.07", "80.00 ± 0.00", "55.00 ± 7.07"]
+    assert rows["D_4"] == ["50.00 ± 0.00", "80.00 ± 0.00", "50.00 ± 0.00"]

@@ -352,6 +352,7 @@ def test_sweep_sts_with_auto_on_ray_and_its_report(tiny_bert, tmp_path):
     trials = {n: json.loads((out / "trials" / n / "metrics.json").read_text()) for n in ("baseline-s0", "DLFA-auto-s0")}
     base, auto = (trials[n]["languages"]["de"] for n in ("baseline-s0", "DLFA-auto-s0"))
     ci = paired_bootstrap([base["per_example"]], [auto["per_example"]])
-    row = (f"| de | {pct(base['score'])} | {pct(auto['score'])} | {pct_diff(auto['score'], base['score'])} | "
-           f"[{pct_diff(ci.ci_low, 0.0)}, {pct_diff(ci.ci_high, 0.0)}] | {'yes' if ci.significant else 'no'} |")
+    # One seed each: no seed sd ("–"), and the interval covers the test pairs only.
+    row = (f"| de | {pct(base['score'])} | {pct(auto['score'])} | {pct_diff(auto['score'], base['score'])} | – | "
+           f"[{pct_diff(ci.ci_low, 0.0)}, {pct_diff(ci.ci_high, 0.0)}] | {'**yes**' if ci.significant else 'no'} |")
     assert "#### STS: learned layer choice (auto)" in text and row in text, (row, text)

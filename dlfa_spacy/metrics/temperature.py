@@ -5,12 +5,16 @@ per example (log p = z - logsumexp z), so scaling the logits by 1/T is the same 
 p_j^(1/T) / sum_k p_k^(1/T). That is what lets a temperature be fitted and applied on
 `doc.cats` alone, without the model's logits. Dividing by T > 0 never changes the
 argmax, so accuracy stays the same.
+
+The log-probabilities are used as they are (a probability of 0 is a logit of -inf and stays
+0 at any temperature): clipping them would bend the recovered logits of confident
+predictions. Only the NLL that the fit minimises is floored, at -log(MIN_PROB) per example.
 """
 from typing import Sequence
 
 import numpy as np
 
-# log(0) is -inf: a probability this small counts as the floor, as in negative_log_likelihood.
+# The NLL of one example is at most -log(MIN_PROB), as in classification.negative_log_likelihood.
 MIN_PROB = 1e-12
 # The inverse temperature beta = 1/T is searched in [MIN_BETA, MAX_BETA] (T from 0.001 to 1000).
 MIN_BETA, MAX_BETA = 1e-3, 1e3
@@ -22,14 +26,15 @@ def _log_probs(probs: Sequence[Sequence[float]]) -> np.ndarray:
     p = np.asarray(probs, dtype="float64")
     if p.ndim != 2 or p.shape[0] == 0 or p.shape[1] < 2:
         raise ValueError(f"Probabilities must be an (n, k) array with n >= 1 and k >= 2, got shape {p.shape}")
-    if not np.isfinite(p).all() or (p < 0).any():
-        raise ValueError("Probabilities must be finite and non-negative")
-    return np.log(np.clip(p, MIN_PROB, None))
+    if not np.isfinite(p).all() or (p < 0).any() or (p.sum(axis=1) <= 0).any():
+        raise ValueError("Probabilities must be finite and non-negative, with a positive one in every row")
+    with np.errstate(divide="ignore"):
+        return np.log(p)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
+    """Row-wise softmax of logits that may hold -inf (probability 0), never a whole row of them."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
 
 
@@ -47,9 +52,14 @@ def check_temperature(temperature: float) -> None:
 
 
 def _nll_slope(z: np.ndarray, gold: np.ndarray, beta: float) -> float:
-    """d NLL / d beta at beta: the mean of E_p[z] - z_gold (monotone in beta, as NLL is convex in it)."""
+    """d NLL / d beta at beta: the mean of E_p[z] - z_gold, 0 for an example whose NLL is at its floor."""
     p = _softmax(beta * z)
-    return float(np.mean((p * z).sum(axis=1) - z[np.arange(len(gold)), gold]))
+    finite = np.isfinite(z)
+    expected = np.where(finite, p * np.where(finite, z, 0.0), 0.0).sum(axis=1)  # p is 0 where z is -inf
+    rows = np.arange(len(gold))
+    live = p[rows, gold] >= MIN_PROB
+    z_gold = np.where(live, z[rows, gold], 0.0)
+    return float(np.mean(np.where(live, expected - z_gold, 0.0)))
 
 
 def fit_temperature(probs: Sequence[Sequence[float]], gold_index: Sequence[int]) -> float:

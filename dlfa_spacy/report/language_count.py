@@ -2,11 +2,13 @@
 
 A task's average over languages depends on which languages it tests. The section shows how
 the mean gain of a variant over the baseline, and how sure we are of it, move as target
-languages are added: over many random orders of the languages (the mean and the 2.5-97.5
-percentile range over orders, which is 0 wide once every language is in), and in one order
-grouped by language family (with the 95% CI of the paired bootstrap over the test examples of
-the languages added so far, which mostly narrows as they are added). English is the training
-language, never a target.
+languages are added. Over many random orders: their mean is the full average at every n by
+construction (each language is as likely to be among the first n), so what they show is the
+spread, how much an average over n languages depends on which n are tested (0 once every
+language is in). In one order grouped by language family: the gain over the languages added
+so far with its 95% interval (`metrics.bootstrap`, examples and seeds). English is the
+training language, never a target: every average here is the report's "w/o en" average, and
+the last family-order row is the significance table's "w/o en" row.
 
 This module imports nothing from `report.sweep`, so that the sweep report can import it.
 """
@@ -18,10 +20,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..metrics.bootstrap import (
-    N_ROUNDS, ROUNDS_PER_CHUNK, SEED, BootstrapResult, PerExample, check_paired, draw_weights, observed_difference,
-    as_array, round_differences,
-)
+from ..metrics.bootstrap import N_ROUNDS, SEED, BootstrapResult, PerExample, prefix_results
 from ..results import BASELINE, PER_EXAMPLE_KEY
 from ..tasks import TASKS, language_family
 from .metrics_files import Metrics
@@ -29,7 +28,7 @@ from .plots import new_figure
 from .tables import MISSING, markdown_table, pct_diff
 
 SOURCE_LANGUAGE = "en"  # every model is trained on English only
-LOW, HIGH = 2.5, 97.5  # the percentiles bounding a spread: over orders, and over bootstrap rounds (95%)
+LOW, HIGH = 2.5, 97.5  # the percentiles bounding the spread over random orders
 
 # Per test language: (baseline seeds' per-example data, variant seeds' per-example data).
 Pairs = Mapping[str, Tuple[Sequence[PerExample], Sequence[PerExample]]]
@@ -131,40 +130,17 @@ def gain_curve(
 
 
 def family_curve(
-    pairs: Pairs, order: Sequence[str], n_rounds: int = N_ROUNDS, seed: int = SEED
+    pairs: Pairs, order: Sequence[str], n_rounds: int = N_ROUNDS, seed: int = SEED, parallel: bool = False
 ) -> List[BootstrapResult]:
-    """Per n = 1..L: the paired bootstrap of the gain averaged over the first n languages of `order`.
+    """Per n = 1..L: the gain averaged over the first n languages of `order`, with its 95% interval.
 
-    Each result is `paired_bootstrap_many` of the first n languages with the same rounds and
-    seed, computed in one pass: that function resamples the languages one after another from
-    one generator, so the first n languages get the same draws whatever follows them, and the
-    rounds of n languages are the running sum of the rounds per language divided by n. One
-    pass costs L languages' resamples instead of L (L + 1) / 2 (NER: 40 instead of 820).
+    Each result is `paired_bootstrap_many` of the first n languages (`prefix_results`:
+    one set of draws serves every n).
     """
     missing = [lang for lang in order if lang not in pairs]
     if missing:
         raise ValueError(f"No per-example data for languages {', '.join(missing)}")
-    if n_rounds < 1:
-        raise ValueError(f"n_rounds must be at least 1, got {n_rounds}")
-    # Lists of lists turned into arrays once, not once per n.
-    arrays = {lang: tuple([as_array(d) for d in runs] for runs in pairs[lang]) for lang in order}
-    rng = np.random.default_rng(seed)
-    total = np.zeros(n_rounds)
-    results, n_examples = [], 0
-    for n, lang in enumerate(order, start=1):
-        base, var = arrays[lang]
-        size = check_paired(base, var)
-        # The chunking and the order of the draws are those of bootstrap_differences.
-        for start in range(0, n_rounds, ROUNDS_PER_CHUNK):
-            rounds = min(ROUNDS_PER_CHUNK, n_rounds - start)
-            total[start:start + rounds] += round_differences(base, var, draw_weights(rng, rounds, size))
-        low, high = (float(x) for x in np.percentile(total / n, [LOW, HIGH]))
-        n_examples += size
-        results.append(BootstrapResult(
-            difference=observed_difference([arrays[lang] for lang in order[:n]]), ci_low=low, ci_high=high,
-            significant=bool(low > 0 or high < 0), n_rounds=n_rounds, n_examples=n_examples,
-        ))
-    return results
+    return prefix_results([pairs[lang] for lang in order], n_rounds, seed, parallel)
 
 
 # ------------------------------------------------------------ trial data ---
@@ -282,16 +258,21 @@ def language_count_section(task: str, runs: Dict[str, Dict[int, Metrics]], varia
     curve = gain_curve(base_scores, var_scores, random_orders(langs, n_orders, seed))
     # Without per-example data there is no bootstrap: the family order keeps its gains, not its CIs.
     missing = lacking_per_example(baseline, langs) + lacking_per_example(var, langs)
-    results = None if missing else family_curve(per_example_pairs(baseline, var, langs), order, n_rounds, seed)
+    pairs = None if missing else per_example_pairs(baseline, var, langs)
+    # As the significance table: parallel test sets of one size are resampled together.
+    parallel = pairs is not None and TASKS[task].parallel and len({len(p[0][0]) for p in pairs.values()}) == 1
+    results = None if pairs is None else family_curve(pairs, order, n_rounds, seed, parallel)
     family = family_points(order, base_scores, var_scores, results)
     plot_gain_curve(curve, family, title, folder / png)
     lines = [
         "", f"#### {title}: gain as target languages are added ({variant})", "",
         f"Gain in points of the mean over seeds, averaged over the first n target languages (English "
-        f"excluded): over {n_orders} random orders of the languages (seed {seed}), the mean and the "
-        "2.5–97.5 percentile range over orders; and in one order grouped by family (families and, "
-        "within a family, languages alphabetically), with the 95% CI of a paired bootstrap over those "
-        f"n languages' test examples ({n_rounds} rounds, seed {seed}).",
+        f"excluded: the \"w/o en\" average). Over {n_orders} random orders of the languages (seed {seed}): "
+        "the mean is the full w/o-en average at every n by construction, and the 2.5–97.5 percentile range "
+        "over orders shows how much an average over n languages depends on which n are tested. In one order "
+        "grouped by family (families and, within a family, languages alphabetically): the gain over the "
+        "languages added so far with its 95% interval, computed as in the significance table (test "
+        f"examples and seeds; {n_rounds} rounds, seed {seed}); its last row is that table's w/o en row.",
         "",
         *language_count_table(curve, family),
     ]

@@ -38,16 +38,25 @@ from ..results import (
     smoke_lines,
     variant_name,
 )
-from ..metrics.bootstrap import N_ROUNDS, SEED, BootstrapResult, as_array, per_language_bootstrap, score
+from ..metrics.bootstrap import (
+    N_ROUNDS,
+    SEED,
+    BootstrapResult,
+    as_array,
+    paired_bootstrap_many,
+    per_language_bootstrap,
+    score,
+)
 from ..tasks import TASKS
 from .layer_weights import layer_weights_section
 from .metrics_files import Metrics, check_same_metric, lacking_languages, layer_weights_by_task, load_metrics
-from .language_count import language_count_section
+from .language_count import SOURCE_LANGUAGE, family_order, language_count_section, target_languages
 from .plots import new_figure
 from .sweep_calibration import calibration_section
 from .tables import MISSING, markdown_table, pct, pct_diff, variant_key
 
 REPORT_FILE = "sweep.md"
+WITHOUT_EN = "w/o en"  # the significance results' key of the average over the target languages
 AUTO_VARIANT = variant_name(AUTO)
 SCALAR_MIX_VARIANT = variant_name(SCALAR_MIX)
 
@@ -188,11 +197,17 @@ def all_variants(groups: Groups) -> List[str]:
     return sorted(firsts, key=lambda v: variant_key(firsts[v]))
 
 
+def averaged_tasks(groups: Groups) -> List[str]:
+    """The tasks of the cross-task average: accuracy and F1 only (STS's correlation is on another scale)."""
+    return [task for task in groups if not TASKS[task].is_regression]
+
+
 def task_average_by_seed(groups: Groups, variant: str) -> List[float]:
-    """Per seed that has every task of the sweep, the mean over tasks of the average score."""
-    seed_sets = [set(runs.get(variant, {})) for runs in groups.values()]
+    """Per seed that has every averaged task of the sweep, the mean over those tasks of the average score."""
+    tasks = averaged_tasks(groups)
+    seed_sets = [set(groups[task].get(variant, {})) for task in tasks]
     common = sorted(set.intersection(*seed_sets)) if seed_sets else []
-    return [mean(runs[variant][s]["average"] for runs in groups.values()) for s in common]
+    return [mean(groups[task][variant][s]["average"] for task in tasks) for s in common]
 
 
 def dev_table(groups: Groups) -> List[str]:
@@ -311,28 +326,59 @@ def _check_same_examples(runs: Sequence[Metrics], lang: str) -> None:
         )
 
 
+def resampled_jointly(baseline: Dict[int, Metrics]) -> bool:
+    """Whether a task's languages are resampled together: parallel test sets (same items) of one size."""
+    m = next(iter(baseline.values()))
+    sizes = {len(scores.get(PER_EXAMPLE_KEY, ())) for scores in m["languages"].values()}
+    return TASKS[m["task"]].parallel and len(sizes) == 1
+
+
 def significance(
     baseline: Dict[int, Metrics], variant: Dict[int, Metrics], n_rounds: int, seed: int
 ) -> Dict[str, BootstrapResult]:
-    """Per language and for the average: the paired bootstrap of variant - baseline."""
+    """Per language (Holm-adjusted flags) and for the average: variant - baseline with its 95% interval."""
     runs = [*baseline.values(), *variant.values()]
     langs = runs[0]["language_set"]
     for lang in langs:
         _check_same_examples(runs, lang)
     per_seed = lambda seeds, lang: [m["languages"][lang][PER_EXAMPLE_KEY] for m in seeds.values()]  # noqa: E731
-    return per_language_bootstrap(
+    parallel = resampled_jointly(baseline)
+    results = per_language_bootstrap(
         {lang: per_seed(baseline, lang) for lang in langs},
         {lang: per_seed(variant, lang) for lang in langs},
-        n_rounds, seed,
+        n_rounds, seed, parallel=parallel,
     )
+    targets = family_order(target_languages(langs))
+    if len(targets) < len(langs) and targets:
+        # The target languages in the family order, drawn as the language-count section draws them.
+        pairs = [(per_seed(baseline, lang), per_seed(variant, lang)) for lang in targets]
+        results[WITHOUT_EN] = paired_bootstrap_many(pairs, n_rounds, seed, parallel)
+    return results
 
 
 def ci_cells(result: Optional[BootstrapResult]) -> List[str]:
-    """The 95% CI (points) and significance cells of one bootstrap result."""
+    """The 95% CI (points) and significance cells of one result."""
     if result is None:
         return [MISSING, MISSING]
     interval = f"[{pct_diff(result.ci_low, 0.0)}, {pct_diff(result.ci_high, 0.0)}]"
     return [interval, "**yes**" if result.significant else "no"]
+
+
+def seed_sd_cell(result: Optional[BootstrapResult]) -> str:
+    """The seed standard deviation of a gain in points, or the missing mark (fewer than two seeds)."""
+    return MISSING if result is None or result.seed_sd is None else f"{100 * result.seed_sd:.2f}"
+
+
+def interval_note(baseline: Dict[int, Metrics], variant: Dict[int, Metrics]) -> str:
+    """What the intervals of one comparison account for: seeds or not, languages resampled jointly or not."""
+    seeds = "" if min(len(baseline), len(variant)) >= 2 else (
+        " With one seed of a variant the intervals ignore seed variance: they cover the test examples only.")
+    if resampled_jointly(baseline):
+        return "The languages hold the same items (parallel test sets) and are resampled together." + seeds
+    if TASKS[next(iter(baseline.values()))["task"]].parallel:
+        return ("The languages' test sets differ in size, so each is resampled on its own although the "
+                "task's test sets are parallel." + seeds)
+    return "Each language's test set is resampled on its own." + seeds
 
 
 def significance_table(
@@ -342,14 +388,22 @@ def significance_table(
     name = next(iter(variant.values()))["variant"]
     base, var = mean_scores(baseline), mean_scores(variant)
     rows = []
-    for lang in base:
-        result = results[lang] if results else None
-        rows.append([lang, pct(base[lang]), pct(var[lang]), pct_diff(var[lang], base[lang]), *ci_cells(result)])
+    average = results["average"] if results else None
     rows.append([
         "**average**", pct(mean(base.values())), pct(mean(var.values())),
-        pct_diff(mean(var.values()), mean(base.values())), *ci_cells(results["average"] if results else None),
+        pct_diff(mean(var.values()), mean(base.values())), seed_sd_cell(average), *ci_cells(average),
     ])
-    return markdown_table(["Language", "baseline", name, "gain", "95% CI", "significant"], rows)
+    targets = [lang for lang in base if lang != SOURCE_LANGUAGE]
+    if len(targets) < len(base) and targets:
+        without = results.get(WITHOUT_EN) if results else None
+        b, v = mean(base[lang] for lang in targets), mean(var[lang] for lang in targets)
+        rows.append(["**w/o en**", pct(b), pct(v), pct_diff(v, b), seed_sd_cell(without), *ci_cells(without)])
+    for lang in base:
+        result = results[lang] if results else None
+        rows.append([lang, pct(base[lang]), pct(var[lang]), pct_diff(var[lang], base[lang]), seed_sd_cell(result),
+                     *ci_cells(result)])
+    header = ["Language", "baseline", name, "gain", "seed sd", "95% CI", "significant (languages: Holm)"]
+    return markdown_table(header, rows) + ["", interval_note(baseline, variant)]
 
 
 # ------------------------------------------------------------------- plots ---
@@ -468,7 +522,8 @@ def render_sweep(trials: Sequence[Metrics], folder: Path, n_rounds: int = N_ROUN
     lines += [""] if seed_notes(groups) else []
     lines += [
         "Average score over languages in %, mean ± std over seeds (std with ddof=1; \"± –\": one seed). "
-        "Average: per seed with every task, the mean over tasks.",
+        "Average: per seed with every task, the mean over the tasks scored by accuracy or F1 (STS's "
+        "Spearman correlation is on another scale and is left out of it).",
         "",
         "## D_k",
         "",
@@ -483,10 +538,7 @@ def render_sweep(trials: Sequence[Metrics], folder: Path, n_rounds: int = N_ROUN
         "",
         "## Gain over the baseline and its significance",
         "",
-        f"Gain in points of the mean over seeds. 95% CI: percentile interval of a paired bootstrap "
-        f"over test examples ({n_rounds} rounds, seed {seed}), one resample of each language's "
-        "examples per round shared by every seed of both variants; significant when it excludes 0. "
-        "The average row resamples every language in each round.",
+        *interval_paragraph(n_rounds, seed),
     ]
     for task, runs in groups.items():
         lines += _task_section(task, runs, folder, n_rounds, seed)
@@ -495,6 +547,23 @@ def render_sweep(trials: Sequence[Metrics], folder: Path, n_rounds: int = N_ROUN
     lines += ["", "## Trials", ""]
     lines += [f"- `{t['folder']}` ({TASKS[t['task']].title}, {t['variant']}, seed {t['seed']})" for t in trials]
     return "\n".join(lines) + "\n"
+
+
+def interval_paragraph(n_rounds: int, seed: int) -> List[str]:
+    """How to read the gain tables: what the interval covers, and what "significant" means."""
+    return [
+        "Gain in points of the mean over seeds; the average over languages (English included, as the D_k "
+        "table) is the primary test. The 95% interval accounts for two sources of variance, added: the test "
+        f"examples (a paired bootstrap, {n_rounds} rounds, seed {seed}: each round resamples the examples once "
+        "for every seed of both variants, and resamples parallel test sets such as XNLI's languages together, "
+        "so that shared items are not counted as independent evidence) and the training seeds (each variant's "
+        "variance over seeds divided by its number of seeds). It is the gain ± Student's t quantile (Welch's "
+        "degrees of freedom of the seed part) times the standard error, so three seeds give a wide interval, "
+        "as they should. \"seed sd\" is the standard deviation of a single run's gain over seeds. The average "
+        "is significant when its interval excludes 0; a language is significant only after the Holm–Bonferroni "
+        "correction over the task's languages (familywise error 5%), so its own interval may exclude 0 while "
+        "the flag says no.",
+    ]
 
 
 def write_sweep_report(

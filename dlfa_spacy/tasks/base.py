@@ -69,6 +69,9 @@ class Task:
     pair_sets: Tuple[str, ...] = ()
     reader_options: Tuple[str, ...] = ()  # which of convert's reader options its reader takes
     demo_prepare: str = ""  # options the demo's `prepare` adds for the bundled files
+    # Whether every language's test set holds the same items in the same order (a translated
+    # benchmark), so that the bootstrap resamples the languages together.
+    parallel: bool = False
 
     @property
     def is_classification(self) -> bool:

@@ -11,5 +11,6 @@ TASK = Task(
     languages=langs("de en es fr ja ko zh"),
     layout=Layout("en/train.tsv", "en/dev_2k.tsv", "{lang}/test_2k.tsv"),
     label_kind="cats", summary_labels=pairs.positive_cats, check_gold=pairs.check_gold, scorer=pairs.score,
+    parallel=True,
     sources="assets/pawsx/x-final.tar.gz", demo_layer=2, demo_langs="en,de,es,ru",
 )

@@ -70,4 +70,6 @@ TASK = Task(
     # No paper layer: the demo, as the full run, learns the mix ("auto").
     demo_layer="auto", demo_langs="en,de,es,ru,es-en,en-de",
     pair_sets=STS2017_SETS + STS2017_EXTENDED_SETS, reader_options=("gold_dirs",),
+    # stsb-multi-mt translates the STS Benchmark row by row.
+    parallel=True,
 )

@@ -13,5 +13,6 @@ TASK = Task(
     layout=Layout("multinli.train.en.tsv|multinli_1.0_train.txt", "xnli.dev.tsv", "xnli.test.tsv",
                   dev_lang="en", test_lang=True),
     label_kind="cats", summary_labels=pairs.positive_cats, check_gold=pairs.check_gold, scorer=pairs.score,
+    parallel=True,
     sources="assets/xnli/XNLI-MT-1.0.zip assets/xnli/XNLI-1.0.zip", demo_layer=3, demo_langs="en,de,es,ru",
 )
