@@ -11,7 +11,7 @@ import tempfile
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, Mapping, Optional, Union
+from typing import Any, Dict, Iterator, Mapping, Sequence, Union
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -31,28 +31,28 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def _inline(data: Any, key: str, inlined: Dict[str, str]) -> Any:
-    """A copy of data with every value under `key` replaced by a placeholder string, kept in `inlined`."""
+def _inline(data: Any, keys: Sequence[str], inlined: Dict[str, str]) -> Any:
+    """A copy of data with every value under one of `keys` replaced by a placeholder string, kept in `inlined`."""
     if isinstance(data, Mapping):
         copy = {}
         for k, v in data.items():
-            if k == key:
+            if k in keys:
                 token = f"@inline-{uuid.uuid4().hex}@"
                 inlined[json.dumps(token)] = json.dumps(v, separators=(",", ":"), allow_nan=False)
                 copy[k] = token
             else:
-                copy[k] = _inline(v, key, inlined)
+                copy[k] = _inline(v, keys, inlined)
         return copy
     if isinstance(data, (list, tuple)):
-        return [_inline(v, key, inlined) for v in data]
+        return [_inline(v, keys, inlined) for v in data]
     return data
 
 
-def dumps_json(data: Mapping[str, Any], inline_key: Optional[str] = None) -> str:
-    """JSON text, indented, UTF-8, no NaN; values under `inline_key` each on one line."""
+def dumps_json(data: Mapping[str, Any], inline_key: Union[str, Sequence[str], None] = None) -> str:
+    """JSON text, indented, UTF-8, no NaN; values under `inline_key` (one key or several) each on one line."""
     inlined: Dict[str, str] = {}
     if inline_key is not None:
-        data = _inline(data, inline_key, inlined)
+        data = _inline(data, (inline_key,) if isinstance(inline_key, str) else tuple(inline_key), inlined)
     # allow_nan=False: a NaN would make the file unreadable for strict parsers.
     text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
     for token, value in inlined.items():
@@ -60,7 +60,7 @@ def dumps_json(data: Mapping[str, Any], inline_key: Optional[str] = None) -> str
     return text + "\n"
 
 
-def write_json_atomic(path: Path, data: Mapping[str, Any], inline_key: Optional[str] = None) -> None:
+def write_json_atomic(path: Path, data: Mapping[str, Any], inline_key: Union[str, Sequence[str], None] = None) -> None:
     """Write JSON atomically (indented, UTF-8, no NaN); values under `inline_key` each on one line."""
     write_atomic(Path(path), dumps_json(data, inline_key).encode("utf8"))
 

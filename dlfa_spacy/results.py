@@ -30,6 +30,8 @@ PER_EXAMPLE_KEY = "per_example"  # per test example data, enough to rescore a re
 DEV_KEY = "dev"  # the English dev scores; not a language code, so no test file clashes
 LAYER_WEIGHTS_KEY = "layer_weights"  # the learned mix of layer = "auto": {"layer": weight}
 PAIRS_KEY = "pairs"  # the sentence-pair test sets "l1-l2" (STS 2017), outside the averages
+ITEMS_KEY = "item_ids"  # per language, each test example's item id where the data has them (XNLI, PAWS-X)
+INLINE_KEYS = (PER_EXAMPLE_KEY, ITEMS_KEY)  # lists written on one line each in a metrics file
 SEED_KEY = "seed"  # a sweep trial's seed
 SMOKE_KEY = "smoke"  # true for a smoke run of the machinery (the demo)
 

@@ -368,6 +368,8 @@ def test_xnli_original_tsv_real(shared: Path, tmp_path: Path) -> None:
     assert [doc.user_data[LANG_KEY] for doc in docs] == [row[0] for row in rows]
     assert positive_cats(docs) == Counter(row[1] for row in rows)
     assert summary.tokens == sum(pair_tokens(row[6], row[7]) for row in rows)
+    # pairID (column 10) is each row's item, the same item in every language.
+    assert [doc.user_data["item"] for doc in docs] == [row[9] for row in rows]
 
     summary, docs = convert("xnli", path, tmp_path, lang="de")
     german = [row for row in rows if row[0] == "de"]
@@ -382,6 +384,7 @@ def test_xnli_original_jsonl_real(shared: Path, tmp_path: Path) -> None:
     summary, docs = convert("xnli", path, tmp_path, lang="ar")
     assert summary.docs == len(records) == 5
     assert positive_cats(docs) == Counter(r["gold_label"] for r in records)
+    assert [doc.user_data["item"] for doc in docs] == [str(r["pairID"]) for r in records]
     with pytest.raises(ValueError, match="no rows for language 'de'.*ar"):
         convert_file("xnli", path, tmp_path / "none.spacy", lang="de")
 
@@ -738,3 +741,14 @@ def test_ud_bad_head_names_the_line(tmp_path):
     with pytest.raises(ValueError) as err:
         convert_file("ud", path, tmp_path / "out.spacy")
     assert str(err.value).startswith(f"{path}, line 2: found HEAD '7'; expected a word ID in 0..2 (0 = the root)")
+
+
+def test_pawsx_original_items_are_the_same_in_every_language(shared: Path, tmp_path: Path) -> None:
+    # The original PAWS-X test files list one id per pair, in one order for every language.
+    items = {}
+    for lang in ("de", "zh"):
+        path = shared / "pawsx" / "original" / "x-final" / lang / "test_2k.tsv"
+        _, docs = convert("pawsx", path, tmp_path, lang=lang)
+        items[lang] = [doc.user_data["item"] for doc in docs]
+        assert items[lang] == [row[0] for row in tsv_rows(path, header=True)]
+    assert items["de"] == items["zh"] and len(items["de"]) >= 2

@@ -615,3 +615,21 @@ def test_doc_counts_sum_to_the_headline_counts_on_random_sequences():
     assert [sum(c[i] for c in counts) for i in range(3)] == [
         totals["n_correct"], totals["n_predicted"], totals["n_entities"]
     ]
+
+
+def test_evaluate_records_the_item_ids_of_the_test_examples(xnli_setup, tmp_path):
+    data = tmp_path / "data"
+    for lang in ("de", "en"):
+        gold = read_gold(xnli_setup["data"] / f"{lang}.spacy")
+        for i, d in enumerate(gold):
+            d.user_data["item"] = f"p{i}"
+        write_docbin(data / f"{lang}.spacy", gold)
+    out = tmp_path / "items.json"
+    metrics = evaluate_pipeline(str(xnli_setup["model"]), data, task="xnli", output=out)
+    assert metrics["languages"]["de"]["item_ids"] == ["p0", "p1"]
+    assert metrics["languages"]["en"]["item_ids"] == ["p0", "p1", "p2", "p3"]
+    # One line per list in the file, as per_example.
+    assert '"item_ids": ["p0","p1"]' in out.read_text(encoding="utf8")
+    # Without ids in the data (XTREME's files) there is no such key.
+    plain = evaluate_pipeline(str(xnli_setup["model"]), xnli_setup["data"], task="xnli")
+    assert "item_ids" not in plain["languages"]["de"]

@@ -328,3 +328,23 @@ def test_the_cross_task_average_leaves_sts_out(tmp_path):
     # Spearman 0.8 on STS would pull the average up; the average is NER's alone.
     assert rows["baseline"] == ["55.00 ± 7.07", "80.00 ± 0.00", "55.00 ± 7.07"]
     assert rows["D_4"] == ["50.00 ± 0.00", "80.00 ± 0.00", "50.00 ± 0.00"]
+
+
+def test_parallel_languages_are_resampled_together_only_on_the_same_items(tmp_path):
+    def with_items(t, items):
+        for lang in t["languages"]:
+            t["languages"][lang]["item_ids"] = items[lang]
+        return t
+
+    def sweep(items):
+        trials = [with_items(trial("xnli", layer, seed, {"de": correct(10 + (layer or 0)), "en": correct(14)},
+                                   dev=0.5 + 0.01 * (layer or 0)), items)
+                  for layer in (None, 4) for seed in (1, 2)]
+        text = write_sweep_report([write_trials(tmp_path / str(len(list(tmp_path.iterdir()))), trials)],
+                                  tmp_path / "reports").read_text(encoding="utf8")
+        return text.split("### XNLI\n", 1)[1]
+
+    same = [str(i) for i in range(20)]
+    assert "resampled together" in sweep({"de": same, "en": same})
+    shuffled = sweep({"de": same, "en": same[1:] + same[:1]})
+    assert "differ in size or in their item ids, so each is resampled on its own" in shuffled

@@ -12,6 +12,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 LANG_KEY = "lang"
+# A test item's id where the file gives one (XNLI's pairID, PAWS-X's id): the same in every language.
+ITEM_KEY = "item"
 
 PROGRESS_MIN_LINES = 50_000
 

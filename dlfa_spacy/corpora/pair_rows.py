@@ -7,6 +7,7 @@ from spacy.tokens import Doc
 
 from ..pairs import pair_doc
 from .lines import (
+    ITEM_KEY,
     Line,
     ReadStats,
     blank_nlp,
@@ -16,14 +17,15 @@ from .lines import (
     split_fields,
 )
 
-PairRow = Tuple[int, Optional[str], str, str, str]  # line, language, premise, hypothesis, label
+# line, language, premise, hypothesis, label, item id (the file's pairID / id, None without one)
+PairRow = Tuple[int, Optional[str], str, str, str, Optional[str]]
 
 
 def three_column_rows(path: Path, lines: Iterable[Line], expected: str) -> Iterator[PairRow]:
     """Rows of a headerless `text<TAB>text<TAB>label` tsv (XTREME, XNLI-MT training data)."""
     for lineno, text in lines:
         first, second, label = split_fields(path, lineno, text, 3, expected)
-        yield lineno, None, first, second, label
+        yield lineno, None, first, second, label, None
 
 
 def pair_docs(
@@ -41,7 +43,7 @@ def pair_docs(
             f"spaCy cannot build a '{lang}' tokenizer here (no such language or a missing optional "
             f"package); {path.name} is tokenized with the multi-language tokenizer instead."
         )
-    for lineno, row_lang, first, second, raw_label in rows:
+    for lineno, row_lang, first, second, raw_label, item in rows:
         if lang and row_lang and row_lang != lang:
             stats.other_languages[row_lang] += 1
             continue
@@ -51,6 +53,9 @@ def pair_docs(
             continue
         doc = pair_doc(nlp, first, second)
         doc.cats = {name: float(name == label) for name in labels}
+        if item is not None:
+            # The same item in every language of a translated test set: the bootstrap pairs on it.
+            doc.user_data[ITEM_KEY] = item
         yield set_lang(doc, row_lang or lang)
 
 

@@ -15,8 +15,8 @@ _PAWSX_CODES = {"1": "paraphrase", "0": "not_paraphrase"}
 def _pawsx_original_rows(path: Path, lines: Iterable[Line]) -> Iterator[PairRow]:
     """Rows of an original PAWS-X tsv after its `id sentence1 sentence2 label` header."""
     for lineno, text in lines:
-        _, first, second, label = split_fields(path, lineno, text, 4, "id<TAB>sentence1<TAB>sentence2<TAB>label")
-        yield lineno, None, first, second, label
+        item, first, second, label = split_fields(path, lineno, text, 4, "id<TAB>sentence1<TAB>sentence2<TAB>label")
+        yield lineno, None, first, second, label, item
 
 
 def _pawsx_label(path: Path, lineno: int, raw: str) -> str:

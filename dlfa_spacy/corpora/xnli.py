@@ -32,7 +32,8 @@ def _nli_header_rows(path: Path, header: Line, lines: Iterable[Line]) -> Iterato
             count = f"{needed} to {len(names)}" if needed < len(names) else str(needed)
             raise input_error(path, lineno, found, f"{count} fields as named by the header on line {header[0]}")
         lang = fields[lang_col] if lang_col is not None else None
-        yield lineno, lang, fields[col["sentence1"]], fields[col["sentence2"]], fields[col["gold_label"]]
+        item = fields[col["pairID"]] if "pairID" in col and col["pairID"] < len(fields) else None
+        yield lineno, lang, fields[col["sentence1"]], fields[col["sentence2"]], fields[col["gold_label"]], item
 
 
 def _nli_jsonl_rows(path: Path, lines: Iterable[Line]) -> Iterator[PairRow]:
@@ -47,7 +48,9 @@ def _nli_jsonl_rows(path: Path, lines: Iterable[Line]) -> Iterator[PairRow]:
             isinstance(row.get(key), str) for key in ("gold_label", "sentence1", "sentence2")
         ):
             raise input_error(path, lineno, snippet(text), expected)
-        yield lineno, row.get("language"), row["sentence1"], row["sentence2"], row["gold_label"]
+        item = row.get("pairID")
+        yield (lineno, row.get("language"), row["sentence1"], row["sentence2"], row["gold_label"],
+               None if item is None else str(item))
 
 
 def _nli_label(path: Path, lineno: int, raw: str) -> Optional[str]:

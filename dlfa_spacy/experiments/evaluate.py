@@ -45,7 +45,19 @@ from tqdm import tqdm
 from ..atomic import write_json_atomic
 from ..metrics import average_scores
 from ..mix_weights import layer_weights
-from ..results import AUTO, DEV_KEY, LAYER_WEIGHTS_KEY, PAIRS_KEY, PER_EXAMPLE_KEY, SCALAR_MIX, SMOKE_KEY, variant_name
+from ..corpora.lines import ITEM_KEY
+from ..results import (
+    AUTO,
+    DEV_KEY,
+    INLINE_KEYS,
+    ITEMS_KEY,
+    LAYER_WEIGHTS_KEY,
+    PAIRS_KEY,
+    PER_EXAMPLE_KEY,
+    SCALAR_MIX,
+    SMOKE_KEY,
+    variant_name,
+)
 from ..tasks import TASKS, get_task, is_cross_lingual, is_pair_set
 from .calibrate import temperature_pipe, without_temperature
 from .pipeline_io import language_files, load_model, n_segmented, predict, read_docs
@@ -167,6 +179,10 @@ def evaluate_pipeline(
             with without_temperature(nlp):
                 preds = predict(nlp, docs, progress, batch_size, task=task)
             languages[lang] = score_language(task, docs, preds, labels, temperature, lang=lang)
+            items = [doc.user_data.get(ITEM_KEY) for doc in docs]
+            if all(item is not None for item in items):
+                # Which item each example is: the bootstrap pairs parallel languages on them.
+                languages[lang][ITEMS_KEY] = items
             if spec.is_token_task:
                 # Sentences longer than the encoder takes ran as several XTREME segments.
                 languages[lang]["n_segmented"] = n_segmented(preds)
@@ -205,8 +221,9 @@ def evaluate_pipeline(
     if dev_scores is not None:
         # Model selection data, never part of the averages; per-example data is for tests.
         dev_scores.pop(PER_EXAMPLE_KEY)
+        dev_scores.pop(ITEMS_KEY, None)
         metrics[DEV_KEY] = {"path": str(dev), **dev_scores}
     if output is not None:
         # One line per language's per-example list: indented, it would take a line per int.
-        write_json_atomic(Path(output), metrics, inline_key=PER_EXAMPLE_KEY)
+        write_json_atomic(Path(output), metrics, inline_key=INLINE_KEYS)
     return metrics

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..atomic import write_json_atomic
-from ..results import LOG_FILE, METRICS_FILE, PER_EXAMPLE_KEY, SEED_KEY, TRAINING_DIR, TRIALS_DIR
+from ..results import INLINE_KEYS, LOG_FILE, METRICS_FILE, SEED_KEY, TRAINING_DIR, TRIALS_DIR
 from ..tasks import get_task
 from .evaluate import evaluate_pipeline
 from .trials import (
@@ -159,7 +159,7 @@ def evaluate_trial(spec: SweepSpec, trial: Trial) -> Dict[str, Any]:
     metrics = evaluate_pipeline(model, spec.test_dir, spec.task, output=None, batch_size=spec.batch_size,
                                 dev=spec.dev)
     metrics[SEED_KEY] = trial.seed
-    write_json_atomic(spec.metrics_path(trial), metrics, inline_key=PER_EXAMPLE_KEY)
+    write_json_atomic(spec.metrics_path(trial), metrics, inline_key=INLINE_KEYS)
     return metrics
 
 

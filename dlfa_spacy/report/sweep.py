@@ -27,6 +27,7 @@ from ..results import (
     AUTO,
     BASELINE,
     DEV_KEY,
+    ITEMS_KEY,
     METRICS_FILE,
     PER_EXAMPLE_KEY,
     SCALAR_MIX,
@@ -326,11 +327,23 @@ def _check_same_examples(runs: Sequence[Metrics], lang: str) -> None:
         )
 
 
+def item_lists(baseline: Dict[int, Metrics]) -> List[Optional[Tuple[str, ...]]]:
+    """Per language, the item ids of its test examples (None where the data gave none)."""
+    m = next(iter(baseline.values()))
+    return [tuple(s[ITEMS_KEY]) if ITEMS_KEY in s else None for s in m["languages"].values()]
+
+
 def resampled_jointly(baseline: Dict[int, Metrics]) -> bool:
-    """Whether a task's languages are resampled together: parallel test sets (same items) of one size."""
+    """Whether a task's languages are resampled together: parallel test sets of one size, the same items in order.
+
+    Item ids are compared where every language has them; files without ids (XTREME's) are
+    taken in the order the benchmark lists its items, which is the same in every language.
+    """
     m = next(iter(baseline.values()))
     sizes = {len(scores.get(PER_EXAMPLE_KEY, ())) for scores in m["languages"].values()}
-    return TASKS[m["task"]].parallel and len(sizes) == 1
+    items = item_lists(baseline)
+    same_items = None in items or len(set(items)) == 1
+    return TASKS[m["task"]].parallel and len(sizes) == 1 and same_items
 
 
 def significance(
@@ -376,8 +389,8 @@ def interval_note(baseline: Dict[int, Metrics], variant: Dict[int, Metrics]) -> 
     if resampled_jointly(baseline):
         return "The languages hold the same items (parallel test sets) and are resampled together." + seeds
     if TASKS[next(iter(baseline.values()))["task"]].parallel:
-        return ("The languages' test sets differ in size, so each is resampled on its own although the "
-                "task's test sets are parallel." + seeds)
+        return ("The languages' test sets differ in size or in their item ids, so each is resampled on its own "
+                "although the task's test sets are parallel." + seeds)
     return "Each language's test set is resampled on its own." + seeds
 
 
