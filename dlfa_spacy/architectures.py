@@ -12,6 +12,8 @@ from .layers.dlfa_tok2vec import check_dlfa_settings, dlfa_tok2vec, scalar_mix_t
 from .layers.replace_listener import inline_transformer
 from .results import SCALAR_MIX
 from .layers.pair_regressor import pair_regressor
+from .layers.sequence_classifier import sequence_classifier
+from .layers.token_classifier import token_classifier
 
 # thinc resolves a promise given as a default, so `spacy init fill-config` writes it out.
 DEFAULT_POOLING = {"@layers": "reduce_mean.v1"}
@@ -109,3 +111,19 @@ def scalar_mix_transformer_v1(
     trf = transformer_model_v1(name, get_spans, tokenizer_config, transformer_config, mixed_precision,
                                grad_scaler_config)
     return scalar_mix_tok2vec(inline_transformer(trf, SCALAR_MIX), pooling, grad_factor)
+
+
+@registry.architectures("dlfa_spacy.TokenClassifier.v1")
+def token_classifier_v1(
+    tok2vec: Model[List[Doc], List[Floats2d]], nO: Optional[int] = None, dropout: float = 0.1
+) -> Model[List[Doc], List[Floats2d]]:
+    """XTREME's tagging head: dropout and a linear layer to label logits on each token's vector (its first wordpiece with reduce_first pooling)."""
+    return token_classifier(tok2vec, nO, dropout)
+
+
+@registry.architectures("dlfa_spacy.SequenceClassifier.v1")
+def sequence_classifier_v1(
+    tok2vec: Model[List[Doc], List[Floats2d]], nO: Optional[int] = None, head: str = "bert", dropout: float = 0.1
+) -> Model[List[Doc], Floats2d]:
+    """XTREME's sentence-pair head on the (fused) [CLS]: "bert" (pretrained pooler, dropout, linear) or "roberta" (XLM-R's head)."""
+    return sequence_classifier(tok2vec, nO, head, dropout)

@@ -41,3 +41,15 @@ def forward(model: Model, datas: List[TransformerData], is_train: bool) -> Tuple
         return d_datas
 
     return output, backprop
+
+
+def transformer_output(tok2vec: Model, where: str) -> List[Model]:
+    """The layers of a transformer tok2vec before its wordpiece-to-token pooling (listener, fusion)."""
+    # DLFA.v1 and spacy-transformers' TransformerListener.v1 are chains ending in
+    # trfs2arrays; what comes before it yields the (fused) wordpiece vectors, [CLS] included.
+    if not tok2vec.layers or tok2vec.layers[-1].name != "trfs2arrays":
+        raise ValueError(
+            f"{where} needs a transformer tok2vec (dlfa_spacy.DLFA.v1 or spacy-transformers.TransformerListener.v1), "
+            f"whose wordpieces hold the [CLS] vector; got a {tok2vec.name!r} model"
+        )
+    return list(tok2vec.layers[:-1])

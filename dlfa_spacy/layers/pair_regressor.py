@@ -5,7 +5,7 @@ from spacy.tokens import Doc
 from thinc.api import Model, Relu, Sigmoid, chain, list2ragged, reduce_mean
 from thinc.types import Floats2d
 
-from .first_wordpiece import first_wordpiece
+from .first_wordpiece import first_wordpiece, transformer_output
 
 
 POOLINGS = ("mean", "cls")
@@ -21,26 +21,13 @@ def pair_regressor(
         # over all of its tokens represents the pair.
         pooled = chain(tok2vec, list2ragged(), reduce_mean())
     elif pooling == "cls":
-        pooled = chain(*_transformer_output(tok2vec), first_wordpiece())
+        pooled = chain(*transformer_output(tok2vec, "PairRegressor.v1 with pooling = \"cls\""), first_wordpiece())
     else:
         raise ValueError(f"PairRegressor.v1: `pooling` must be one of {', '.join(POOLINGS)}; got {pooling!r}")
     model = chain(pooled, Relu(nO=hidden_width), Sigmoid(nO=1), scaled(max_score))
     if pooling == "mean":
         model.set_ref("tok2vec", tok2vec)
     return model
-
-
-def _transformer_output(tok2vec: Model) -> List[Model]:
-    """The layers of a transformer tok2vec before its wordpiece-to-token pooling (listener, fusion)."""
-    # DLFA.v1 and spacy-transformers' TransformerListener.v1 are chains ending in
-    # trfs2arrays; what comes before it yields the (fused) wordpiece vectors, [CLS] included.
-    if not tok2vec.layers or tok2vec.layers[-1].name != "trfs2arrays":
-        raise ValueError(
-            "PairRegressor.v1 with pooling = \"cls\" needs a transformer tok2vec "
-            "(dlfa_spacy.DLFA.v1 or spacy-transformers.TransformerListener.v1), whose wordpieces "
-            f"hold the [CLS] vector; got a {tok2vec.name!r} model"
-        )
-    return list(tok2vec.layers[:-1])
 
 
 def scaled(factor: float) -> Model[Floats2d, Floats2d]:
