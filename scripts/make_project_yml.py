@@ -138,7 +138,7 @@ def training_overrides(task: str, demo: bool, encoder: Optional[str] = None, res
     epochs, every = ("${vars.demo_research_epochs}", "${vars.demo_research_eval_frequency}") if research else \
         ("${vars.demo_epochs}", "50")
     return (f"--encoder.name {encoder or '${vars.demo_transformer}'} --training.max_epochs {epochs} "
-            f"--training.optimizer.learn_rate ${{vars.demo_learn_rate}} --training.eval_frequency {every}")
+            f"--training.optimizer.learn_rate.initial_rate ${{vars.demo_learn_rate}} --training.eval_frequency {every}")
 
 
 def chain(task: str, demo: bool) -> List[Dict]:

@@ -303,3 +303,84 @@ def test_xtreme_pipelines_pickle(tiny_bert):
     tagger, _ = token_classifier_nlp(tiny_bert, "bio")
     tagger.initialize(lambda: examples(tagger, "bio"))
     assert pickle.loads(pickle.dumps(tagger))("Anna lives in Berlin .").text == "Anna lives in Berlin ."
+
+
+# ------------------------------------------------------------------ the schedule ---
+
+
+def docbin_of(nlp, path, n: int):
+    from spacy.tokens import DocBin
+
+    DocBin(docs=[Doc(nlp.vocab, words=["w", str(i)]) for i in range(n)]).to_disk(path)
+    return path
+
+
+def test_linear_decay_equals_transformers_schedule_step_for_step(tmp_path):
+    import itertools
+
+    from thinc.api import Adam
+    from transformers import get_linear_schedule_with_warmup
+
+    from dlfa_spacy.training.schedules import linear_decay
+
+    corpus = docbin_of(spacy.blank("xx"), tmp_path / "train.spacy", 70)
+    # 70 examples in batches of 32: 3 steps an epoch (the last batch 6), 2 epochs -> 6 steps.
+    optimizer = Adam(learn_rate=linear_decay(2e-5, str(corpus), max_epochs=2, batch_size=32))
+    ours = []
+    for _ in range(8):
+        ours.append(optimizer.learn_rate)
+        optimizer.step_schedules()
+    param = torch.nn.Parameter(torch.zeros(1))
+    torch_opt = torch.optim.AdamW([param], lr=2e-5, eps=1e-8, weight_decay=0.0)
+    schedule = get_linear_schedule_with_warmup(torch_opt, num_warmup_steps=0, num_training_steps=6)
+    theirs = []
+    for _ in range(8):
+        theirs.append(torch_opt.param_groups[0]["lr"])
+        torch_opt.step()
+        schedule.step()
+    assert ours == pytest.approx(theirs, abs=1e-15) and ours[0] == 2e-5 and ours[6:] == [0.0, 0.0]
+    # max_epochs = 0 with max_steps: the run is max_steps long.
+    steps = list(itertools.islice(linear_decay(1.0, None, max_epochs=0, batch_size=32, max_steps=4), 5))
+    assert steps == pytest.approx([1.0, 0.75, 0.5, 0.25, 0.0])
+
+
+def test_linear_decay_needs_a_corpus_and_a_run_length(tmp_path):
+    from dlfa_spacy.training.schedules import linear_decay
+
+    with pytest.raises(ValueError, match=r"needs the training corpus \(corpus = \$\{paths.train\}\)"):
+        linear_decay(2e-5, None, max_epochs=3, batch_size=32)
+    with pytest.raises(ValueError, match="training corpus '.*missing.spacy' does not exist"):
+        linear_decay(2e-5, str(tmp_path / "missing.spacy"), max_epochs=3, batch_size=32)
+    (tmp_path / "junk.spacy").write_bytes(b"not a docbin")
+    with pytest.raises(ValueError, match="cannot read the training corpus '.*junk.spacy'"):
+        linear_decay(2e-5, str(tmp_path / "junk.spacy"), max_epochs=3, batch_size=32)
+    with pytest.raises(ValueError, match=r"needs training.max_epochs >= 1 \(or 0 with training.max_steps > 0\)"):
+        linear_decay(2e-5, str(tmp_path / "junk.spacy"), max_epochs=0, batch_size=32)
+
+
+@pytest.mark.parametrize("task", ["ner", "pos", "xnli", "pawsx"])
+def test_replication_configs_follow_xtreme(task):
+    from pathlib import Path
+
+    from dlfa_spacy.tasks import TASKS
+
+    config = Config().from_disk(Path(__file__).resolve().parents[1] / "configs" / f"{task}.cfg", interpolate=False)
+    component = config["components"][TASKS[task].component]
+    tok2vec = component["model"]["tok2vec"]
+    optimizer = config["training"]["optimizer"]
+    assert optimizer["learn_rate"]["@schedules"] == "dlfa_spacy.linear_decay.v1"
+    assert (optimizer["learn_rate"]["initial_rate"], optimizer["learn_rate"]["warmup_steps"]) == (2e-5, 0)
+    assert (optimizer["L2"], optimizer["eps"], optimizer["grad_clip"]) == (0.0, 1e-8, 1.0)
+    assert config["training"]["batcher"]["size"] == 32 and config["encoder"]["max_length"] == 128
+    assert config["training"]["max_epochs"] == TASKS[task].epochs
+    assert config["training"]["accumulate_gradient"] == 1
+    if TASKS[task].is_token_task:
+        assert component["factory"] == "token_classifier" and tok2vec["pooling"]["@layers"] == "reduce_first.v1"
+        assert config["corpora"]["train"]["gold_preproc"] is True
+        assert config["training"]["score_weights"] == ({"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None}
+                                                       if task == "ner" else {"pos_f1": 1.0, "pos_acc": 0.0})
+    else:
+        assert component["factory"] == "xtreme_textcat" and component["model"]["head"] == "bert"
+        assert config["initialize"]["after_init"]["@callbacks"] == "dlfa_spacy.init_pooler.v1"
+        assert config["training"]["score_weights"] == {"cats_accuracy": 1.0, "cats_score": 0.0}
+    assert tok2vec["layer"] == TASKS[task].paper_layer

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from spacy.language import Language
+from spacy.pipeline.textcat import TextCategorizer
+from spacy.pipeline.textcat_multilabel import MultiLabel_TextCategorizer
 
 from ..atomic import replace_folder
 from ..metrics import calibration_scores, gold_category
@@ -33,9 +35,11 @@ def check_exclusive_textcat(nlp: Language, component: str) -> List[str]:
     if component not in nlp.pipe_names:
         raise ValueError(f"The pipeline has no component {component!r}; it has {list(nlp.pipe_names)}")
     factory = nlp.get_pipe_meta(component).factory
-    if factory != "textcat":
+    # spaCy's "textcat" and XTREME's "xtreme_textcat" (its subclass): one softmax over the labels.
+    pipe = nlp.get_pipe(component)
+    if not isinstance(pipe, TextCategorizer) or isinstance(pipe, MultiLabel_TextCategorizer):
         raise ValueError(f"Component {component!r} is a {factory!r}; temperature scaling needs an exclusive "
-                         "'textcat' (one softmax over its labels)")
+                         "'textcat' or 'xtreme_textcat' (one softmax over its labels)")
     return list(nlp.get_pipe(component).labels)
 
 
