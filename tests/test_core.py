@@ -450,3 +450,38 @@ def test_fusion_listener_fits_other_tok2vec_slots(tiny_bert, component):
     doc = nlp(text)
     assert len(doc) == 5
     assert list(doc._.trf_data.model_output.keys()) == ["last_hidden_state", "pooler_output"]
+
+
+def test_baseline_equals_stock_spacy_transformers_forward_and_backward(tiny_bert):
+    # layer = null must be stock spacy-transformers (TransformerModel.v3 + TransformerListener.v1):
+    # the same vectors, and the same encoder gradients. A baseline whose encoder did not fine-tune
+    # (say, a grad_factor of 0) would inflate every gain the project reports.
+    texts = ["Anna lives in Berlin .", "The company Acme opened an office in Madrid ."]
+    pipelines = {}
+    for name, layer, arch in (("ours", None, "dlfa_spacy.TransformerModel.v1"),
+                              ("stock", "stock", "spacy-transformers.TransformerModel.v3")):
+        nlp = make_nlp(tiny_bert, {"tagger": layer}, arch=arch)
+        egs = [Example.from_dict(nlp.make_doc(t), {"tags": ["X"] * len(t.split())}) for t in texts]
+        nlp.initialize(lambda: egs)
+        pipelines[name] = nlp
+    ours, stock = pipelines["ours"], pipelines["stock"]
+    stock.get_pipe("transformer").model.transformer.load_state_dict(
+        ours.get_pipe("transformer").model.transformer.state_dict())
+    grads = {}
+    vectors = {}
+    for name, nlp in pipelines.items():
+        docs = [nlp.make_doc(t) for t in texts]
+        targets = [numpy.random.default_rng(2).normal(0, 1, (len(d), 32)).astype("f") for d in docs]
+        nlp.get_pipe("transformer").update([Example(d, d) for d in docs])
+        # The tagger's tok2vec: DLFA.v1 or the stock TransformerListener.v1 chain.
+        vecs, backprop = nlp.get_pipe("tagger").model.get_ref("tok2vec").begin_update(docs)
+        backprop([v - t for v, t in zip(vecs, targets)])
+        vectors[name] = vecs
+        grads[name] = {n: p.grad.clone() for n, p in nlp.get_pipe("transformer").model.transformer.named_parameters()
+                       if p.grad is not None}
+    for a, b in zip(vectors["ours"], vectors["stock"]):
+        numpy.testing.assert_allclose(a, b, atol=1e-6, rtol=1e-5)
+    assert set(grads["ours"]) == set(grads["stock"]) and len(grads["ours"]) >= 4 * 16
+    for name, grad in grads["stock"].items():
+        assert float(grad.abs().sum()) > 0, name  # the encoder fine-tunes
+        numpy.testing.assert_allclose(grads["ours"][name].numpy(), grad.numpy(), atol=1e-6, rtol=1e-4, err_msg=name)

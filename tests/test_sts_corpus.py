@@ -124,10 +124,9 @@ def test_stsb_multi_mt_real(stsb: Path, tmp_path: Path, name: str) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         summary, docs = convert(path, tmp_path)
-    # spaCy's Japanese tokenizer needs SudachiPy, which the tests do not install.
-    fallback = [w for w in caught if "multi-language tokenizer" in str(w.message)]
-    assert len(fallback) == (1 if lang == "ja" and blank_nlp("ja").lang == "xx" else 0)
-    nlp = blank_nlp(lang)
+    # Every language as training tokenizes it (xx), whatever tokenizer packages are installed.
+    assert not [w for w in caught if "tokenizer" in str(w.message)]
+    nlp = blank_nlp(None)
     assert summary.variant == "stsb-multi-mt CSV sentence1,sentence2,score"
     assert summary.docs == len(docs) == len(rows) == count
     assert doc_rows(docs)[0] == rows[0] == first
@@ -167,14 +166,13 @@ def test_stsb_real_quoted_commas(stsb: Path, tmp_path: Path) -> None:
 
 
 def test_stsb_real_cjk(stsb: Path, tmp_path: Path) -> None:
-    # Chinese: a fullwidth comma is text, not a delimiter; spaCy's zh tokenizer splits characters.
+    # Chinese: a fullwidth comma is text, not a delimiter; the xx tokenizer of training tokenizes it.
     _, docs = convert(stsb / "stsb-zh-test.csv", tmp_path)
     assert doc_rows(docs)[17] == ("一个男人在唱歌，弹吉他。", "一个男人在弹吉他。", 3.6)
-    assert [t.text for t in docs[17]] == list("一个男人在唱歌，弹吉他。") + [PAIR_SEPARATOR] + list("一个男人在弹吉他。")
+    assert [t.text for t in docs[17]] == ([t.text for t in XX.make_doc("一个男人在唱歌，弹吉他。")] + [PAIR_SEPARATOR]
+                                         + [t.text for t in XX.make_doc("一个男人在弹吉他。")])
     assert docs[0].text == "一个女孩正在给自己的头发做造型。 [SEP] 一个女孩正在梳头。"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the ja tokenizer fallback, tested above
-        _, docs = convert(stsb / "stsb-ja-test.csv", tmp_path)
+    _, docs = convert(stsb / "stsb-ja-test.csv", tmp_path)
     assert doc_rows(docs)[60] == ("男は女にキスをしたり、抱きついたりしている。", "男性が女性と抱き合ってキスをしています。", 5.0)
 
 
@@ -230,7 +228,7 @@ def test_sts17_track_fixture(tmp_path: Path, track: str, lang: str) -> None:
     assert summary.variant == "STS 2017 track sentence1<TAB>sentence2 + STS.gs scores"
     assert doc_rows(docs) == rows
     # ar-en holds Arabic and English texts: no spaCy language fits both.
-    nlp = XX if "-" in lang else blank_nlp(lang)
+    nlp = XX  # every language, as training tokenizes it
     check_pairs(docs, rows, nlp)
     assert summary.tokens == pair_tokens(rows, nlp)
     assert summary.languages == Counter({lang: len(rows)})
@@ -311,8 +309,8 @@ def test_sts_benchmark_fixture(tmp_path: Path) -> None:
     summary, docs = convert(write_benchmark(tmp_path), tmp_path)
     assert summary.variant.startswith("STS Benchmark genre<TAB>filename")
     assert doc_rows(docs) == BENCHMARK_ROWS
-    check_pairs(docs, BENCHMARK_ROWS, blank_nlp("en"))
-    assert summary.tokens == pair_tokens(BENCHMARK_ROWS, blank_nlp("en"))
+    check_pairs(docs, BENCHMARK_ROWS, XX)
+    assert summary.tokens == pair_tokens(BENCHMARK_ROWS, XX)
     # The original benchmark is English: recorded although the file name does not say so.
     assert summary.languages == Counter(en=5)
     assert summary.labels == Counter({"4-5": 2, "3-4": 1, "1-2": 1, "0-1": 1})

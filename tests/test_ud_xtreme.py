@@ -77,8 +77,8 @@ def test_fused_forms_default_precedence() -> None:
         # a DEPS head that is an empty node is no edge: a tie, PRON; the empty node 3.1 is no token
         [("we're", "PRON", "PRP"), ("going", "VERB", "VBG"), (".", "PUNCT", ".")],
     ]
-    # SpaceAfter=No on a range line belongs to the fused token.
-    assert [doc.text for doc in docs][1:4] == ["Vino del pueblo lacasa.", "yoha visto", "dámelo."]
+    # XTREME's tokens reach the tokenizer one by one: one space between every two, SpaceAfter=No or not.
+    assert [doc.text for doc in docs][1:4] == ["Vino del pueblo lacasa .", "yoha visto", "dámelo ."]
     # $ (SYM) and 5 (NUM) tie, and SYM is in no list: XTREME's .index() fails, the sentence is counted.
     assert stats.skipped == Counter({UNRANKED: 1})
 
@@ -386,3 +386,14 @@ def test_real_enhanced_edge_decides(shared: Path) -> None:
     assert (cols[3][6], cols[5][6]) == ("0", "3")
     docs, _ = fused(path)
     assert [(t.text, t.pos_) for t in docs[index][:2]] == [("I'm", "AUX"), ("inclined", "ADJ")]
+
+
+def test_fused_japanese_words_stay_apart(tmp_path) -> None:
+    # Japanese UD marks every word SpaceAfter=No: joined, kana would run across word boundaries.
+    path = tmp_path / "ja.conllu"
+    path.write_text("# text = 東京は日本\n"
+                    "1\t東京\t東京\tPROPN\t_\t_\t3\tnsubj\t_\tSpaceAfter=No\n"
+                    "2\tは\tは\tADP\t_\t_\t1\tcase\t_\tSpaceAfter=No\n"
+                    "3\t日本\t日本\tPROPN\t_\t_\t0\troot\t_\tSpaceAfter=No\n\n", encoding="utf8")
+    docs, _ = fused(path)
+    assert docs[0].text == "東京 は 日本" and [t.text for t in docs[0]] == ["東京", "は", "日本"]

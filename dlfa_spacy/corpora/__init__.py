@@ -16,9 +16,9 @@ not its name. Choices that a reader of the output needs to know:
   only that language's rows; an original WikiANN file of another language is an
   error. XNLI-MT's translate-test files (`xnli.dev.en.tsv`) keep the *source*
   language in that column, so their docs are English text recorded under it.
-* Tokenizer: sentence pairs are tokenized by `spacy.blank(lang or "xx")`; when spaCy
-  cannot build that language (no `sw` language; `ja`, `ko`, `th`, `vi` need optional
-  packages) the multi-language tokenizer is used and a warning says so.
+* Tokenizer: sentence pairs are tokenized by `spacy.blank("xx")` in every language, the
+  tokenizer the training pipelines use, so that the docs never depend on which optional
+  tokenizer packages (`ja`, `ko`, `th`, `vi`) are installed. The encoder reads the text.
 * NER: WikiANN BIO tags become `doc.ents`. An `I-X` that does not continue an `X`
   entity (sentence start, after `O`, or after another type) starts a new entity,
   which is how seqeval reads such tags by default.
@@ -31,7 +31,8 @@ not its name. Choices that a reader of the output needs to know:
 * UD, `tokens="fused"` (prepare's default for pos): XTREME's tokens, see `ud_fused`.
   A multiword token is one token, its range form tagged with the UPOS and XPOS of its
   span head; sentences without text are left out and counted, as are the rare ones
-  XTREME cannot convert; U+200C and spaces are removed from forms.
+  XTREME cannot convert; U+200C and spaces are removed from forms. Tokens are joined by
+  one space each, whatever SpaceAfter says, as XTREME feeds words to its tokenizer.
 * XTREME token files carry no spacing, so their tokens are joined by single spaces.
 * Classification: `doc.cats` holds mutually exclusive labels, exactly one 1.0:
   XNLI_LABELS for NLI (XNLI-MT's `contradictory` is read as `contradiction`) and

@@ -1,5 +1,4 @@
 """What the sentence-pair readers share: rows of (line, language, text, text, label) to pair Docs."""
-import warnings
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional, Sequence, Tuple
 
@@ -37,12 +36,9 @@ def pair_docs(
     labels: Sequence[str],
 ) -> Iterator[Doc]:
     """Turn pair rows into pair Docs with exclusive cats, filtering by language."""
-    nlp = blank_nlp(lang)
-    if nlp.lang != (lang or "xx"):
-        warnings.warn(
-            f"spaCy cannot build a '{lang}' tokenizer here (no such language or a missing optional "
-            f"package); {path.name} is tokenized with the multi-language tokenizer instead."
-        )
+    # The training pipelines' tokenizer (xx) for every language: a language's own tokenizer
+    # would make the docs depend on which optional packages are installed.
+    nlp = blank_nlp(None)
     for lineno, row_lang, first, second, raw_label, item in rows:
         if lang and row_lang and row_lang != lang:
             stats.other_languages[row_lang] += 1

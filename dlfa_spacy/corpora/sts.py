@@ -28,7 +28,6 @@ and an STS 2017 gold file with another number of lines than its input are errors
 import csv
 import math
 import re
-import warnings
 from itertools import chain
 from pathlib import Path
 from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
@@ -171,17 +170,12 @@ def _track_rows(path: Path, progress: bool, gold_dirs: Sequence[Path] = ()) -> I
 
 
 def _tokenizer(path: Path, lang: Optional[str]) -> Language:
-    """The blank pipeline that tokenizes the pairs of a file in `lang`."""
-    if lang and "-" in lang:
-        # A cross-lingual pair code (ar-en): each text is in another language.
-        return blank_nlp(None)
-    nlp = blank_nlp(lang)
-    if nlp.lang != (lang or "xx"):
-        warnings.warn(
-            f"spaCy cannot build a '{lang}' tokenizer here (no such language or a missing optional "
-            f"package); {path.name} is tokenized with the multi-language tokenizer instead."
-        )
-    return nlp
+    """The blank pipeline that tokenizes the pairs: the training pipelines' (xx), whatever the language.
+
+    A language's own tokenizer would make the docs depend on which optional packages
+    (SudachiPy, PyThaiNLP, ...) are installed, and a cross-lingual pair has two languages.
+    """
+    return blank_nlp(None)
 
 
 def _score_docs(path: Path, rows: Iterable[ScoreRow], lang: Optional[str]) -> Iterator[Doc]:

@@ -181,7 +181,10 @@ def _fused_doc(path: Path, block: List[Line], vocab: Vocab, lang: Optional[str],
     if not all(forms):
         stats.skipped[EMPTY_FORM] += 1  # spaCy has no empty tokens
         return None
-    return _doc(vocab, forms, [space for _, space, _ in tokens], [word for _, _, word in tokens])
+    # XTREME's files hold words, not text: its tokenizer sees them one by one. One space
+    # between every two keeps Japanese or Thai words (SpaceAfter=No throughout) apart, so
+    # that no wordpiece crosses a word and no run of words becomes one [UNK].
+    return _doc(vocab, forms, [True] * len(tokens), [word for _, _, word in tokens])
 
 
 def _conllu_doc(path: Path, block: List[Line], vocab: Vocab) -> Optional[Doc]:
