@@ -30,9 +30,11 @@ in `metrics/`; this module runs the pipeline.
 
 NER and POS follow XTREME past the wordpiece limit: with a transformer in the pipeline,
 a sentence is run as XTREME's segments of at most max length minus the special tokens
-wordpieces (`training/segments.py`), and the segments' predictions are merged back onto the
-sentence, so every word is scored per original sentence. `n_segmented` counts the
-sentences that needed more than one segment (per language and in all).
+wordpieces (`training/segments.py`), and each segment is scored as its own sequence, as
+run_tag.py scores XTREME's preprocessed files: every word is scored, and an entity that
+crosses a segment boundary is cut there in gold and prediction alike. "n" counts the
+sentences, "n_segments" the sequences scored (and "per_example" has one entry each), and
+`n_segmented` the sentences that needed more than one segment (per language and in all).
 """
 import sys
 from pathlib import Path
@@ -60,7 +62,7 @@ from ..results import (
 )
 from ..tasks import TASKS, get_task, is_cross_lingual, is_pair_set
 from .calibrate import temperature_pipe, without_temperature
-from .pipeline_io import language_files, load_model, n_segmented, predict, read_docs
+from .pipeline_io import language_files, load_model, predict, read_docs, segment_predictions
 
 
 SCALAR_MIX_ARCHITECTURES = ("dlfa_spacy.ScalarMix.v1", "dlfa_spacy.ScalarMixTransformer.v1")
@@ -177,15 +179,20 @@ def evaluate_pipeline(
             # A calibrated pipeline runs without its scaling, which is applied in the
             # scoring: so one pass gives the scores before and after it.
             with without_temperature(nlp):
-                preds = predict(nlp, docs, progress, batch_size, task=task)
-            languages[lang] = score_language(task, docs, preds, labels, temperature, lang=lang)
+                if spec.is_token_task:
+                    units, preds, split = segment_predictions(nlp, docs, progress, batch_size)
+                else:
+                    units, preds, split = docs, predict(nlp, docs, progress, batch_size), 0
+            languages[lang] = score_language(task, units, preds, labels, temperature, lang=lang)
+            languages[lang]["n"] = len(docs)
             items = [doc.user_data.get(ITEM_KEY) for doc in docs]
             if all(item is not None for item in items):
                 # Which item each example is: the bootstrap pairs parallel languages on them.
                 languages[lang][ITEMS_KEY] = items
             if spec.is_token_task:
-                # Sentences longer than the encoder takes ran as several XTREME segments.
-                languages[lang]["n_segmented"] = n_segmented(preds)
+                # Sentences longer than the encoder takes ran, and are scored, as several XTREME segments.
+                languages[lang]["n_segmented"] = split
+                languages[lang]["n_segments"] = len(units)
     dev_scores = languages.pop(DEV_KEY, None)
     pairs = {name: languages.pop(name) for name in list(languages) if name in pair_names}
     average, average_without_en = average_scores(languages)

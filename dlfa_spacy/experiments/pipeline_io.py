@@ -1,13 +1,13 @@
 """Pipeline I/O: loading a pipeline, reading gold docs, and running a pipeline on the gold docs' words."""
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
 from ..tasks import get_task
-from ..training.segments import SEGMENTS_KEY, merge_segments, split_doc
+from ..training.segments import merge_segments, split_doc
 
 
 def load_model(model: Union[str, Path, Language]) -> Language:
@@ -56,9 +56,32 @@ def transformer_tokenizer(nlp: Language) -> Optional[Tuple[Any, int]]:
     return None
 
 
-def n_segmented(pred_docs: Iterable[Doc]) -> int:
-    """How many predicted docs were merged from more than one segment."""
-    return sum(1 for d in pred_docs if d.user_data.get(SEGMENTS_KEY, 1) > 1)
+def segment_predictions(
+    nlp: Language,
+    gold_docs: Sequence[Doc],
+    progress: Any = None,
+    batch_size: Optional[int] = None,
+) -> Tuple[List[Doc], List[Doc], int]:
+    """XTREME's scoring units of a token task: (gold segments, predicted segments, docs split in several).
+
+    With a transformer, each doc is run as XTREME's wordpiece segments, and each segment is
+    scored as its own sequence (run_tag.py scores the preprocessed segments): the gold doc
+    is split at the same words, an entity crossing a boundary is cut in both. Without one,
+    each doc is its own unit.
+    """
+    encoder = transformer_tokenizer(nlp)
+    if encoder is None:
+        return list(gold_docs), predict(nlp, gold_docs, progress, batch_size), 0
+    gold_units = [split_doc(g, *encoder) or [g] for g in gold_docs]
+    inputs = [[Doc(nlp.vocab, words=[t.text for t in s], spaces=[bool(t.whitespace_) for t in s]) for s in segs]
+              for segs in gold_units]
+    outputs = iter(nlp.pipe((s for segs in inputs for s in segs), batch_size=batch_size))
+    preds = []
+    for segs in inputs:
+        preds += [next(outputs) for _ in segs]
+        if progress is not None:
+            progress.update(1)
+    return [s for segs in gold_units for s in segs], preds, sum(len(segs) > 1 for segs in gold_units)
 
 
 def predict(

@@ -5,11 +5,11 @@ splits every NER and POS sentence, before training and evaluation, greedily into
 consecutive segments of at most `max_len - specials` wordpieces, counting
 `len(tokenizer.tokenize(word))` per word. Words are never split: a word with 0 wordpieces,
 or with more than a whole segment holds, is replaced by the tokenizer's unknown token and
-counts 1. Each segment is its own model input; for the official score the predictions of
-all segments are concatenated back into the sentence.
+counts 1. Each segment is its own model input, and `run_tag.py` scores the segments as
+the sequences of its seqeval evaluation (`evaluate` does the same).
 
-Here a spaCy Doc is split into segment Docs (`split_doc`) and the predicted segment Docs
-are merged back onto one Doc with the original words (`merge_segments`). An entity that
+Here a spaCy Doc is split into segment Docs (`split_doc`); predicted segment Docs can be
+merged back onto one Doc with the original words (`merge_segments`). An entity that
 crosses a segment boundary is cut there: the part in the next segment starts a new
 entity, which is how seqeval reads a segment that starts with an I- tag.
 """
