@@ -33,6 +33,9 @@ PAIRS_KEY = "pairs"  # the sentence-pair test sets "l1-l2" (STS 2017), outside t
 ITEMS_KEY = "item_ids"  # per language, each test example's item id where the data has them (XNLI, PAWS-X)
 INLINE_KEYS = (PER_EXAMPLE_KEY, ITEMS_KEY)  # lists written on one line each in a metrics file
 SEED_KEY = "seed"  # a sweep trial's seed
+HEADS_KEY = "heads"  # the factory of the task component: which recipe's head the numbers come from
+# The factories of XTREME's heads (the replication configs); anything else is spaCy's own or this project's.
+XTREME_HEADS = ("token_classifier", "xtreme_textcat")
 SMOKE_KEY = "smoke"  # true for a smoke run of the machinery (the demo)
 
 SMOKE_NOTE = "numbers are from a smoke run of the machinery, not results"

@@ -109,8 +109,17 @@ def source_files(task: str) -> List[str]:
     return files
 
 
+def task_config(task: str) -> str:
+    """A task's training config: in ${vars.configs} where configs/spacy has the task (spaCy's heads), else configs/."""
+    return f"${{vars.configs}}/{task}.cfg" if (ROOT / "configs" / "spacy" / f"{task}.cfg").is_file() else \
+        f"configs/{task}.cfg"
+
+
 def variables() -> Dict:
-    out: Dict = {"gpu_id": -1, "transformer": "bert-base-multilingual-cased", "version": "0.1.0"}
+    out: Dict = {"gpu_id": -1, "transformer": "bert-base-multilingual-cased", "version": "0.1.0",
+                 # XTREME's heads (configs/); --vars.configs configs/spacy trains spaCy's own NER, tagger and
+                 # textcat on the encoder instead (STS has one config in configs/ only).
+                 "configs": "configs"}
     for task in TASKS:
         spec = TASK_TABLE[task]
         out[f"{task}_layer"], out[f"{task}_epochs"] = spec.default_layer, spec.epochs
@@ -153,10 +162,10 @@ def chain(task: str, demo: bool) -> List[Dict]:
     sources = " ".join(f"--source {path}" for path in source.split())
     prepare = (f"python -m dlfa_spacy prepare {task} {corpus} {sources} --langs ${{vars.{v}{task}_langs}}"
                + (TASK_TABLE[task].demo_prepare if demo else ""))
-    train = (f"python -m spacy train configs/{task}.cfg --paths.train {corpus}/train.spacy "
+    train = (f"python -m spacy train {task_config(task)} --paths.train {corpus}/train.spacy "
              f"--paths.dev {corpus}/dev.spacy {training_overrides(task, demo)} --gpu-id ${{vars.gpu_id}}")
     layer = f"--components.{comp}.model.tok2vec.layer"
-    train_deps = [f"configs/{task}.cfg", f"{corpus}/train.spacy", f"{corpus}/dev.spacy"] + (["demo/encoder"] if demo else [])
+    train_deps = [task_config(task), f"{corpus}/train.spacy", f"{corpus}/dev.spacy"] + (["demo/encoder"] if demo else [])
     evaluate = f"python -m dlfa_spacy evaluate {training}/{{}}/model-best {corpus}/test --task {task} --output {metrics}/{task}-{{}}.json"
     # On the GPU in the full run, as README says; the demo runs on the CPU.
     evaluate += " --smoke" if demo else " --gpu-id ${{vars.gpu_id}}"
@@ -203,7 +212,7 @@ def sweep_command(task: str, demo: bool) -> Dict:
     """One task's layer sweep (baseline + each k, times each seed) as Ray trials."""
     p, v, root = ("demo-", "demo_", "demo/") if demo else ("", "", "")
     corpus, out = f"{root}corpus/{task}", f"{root}sweeps/{task}"
-    script = (f"python -m dlfa_spacy sweep configs/{task}.cfg --train {corpus}/train.spacy --dev {corpus}/dev.spacy "
+    script = (f"python -m dlfa_spacy sweep {task_config(task)} --train {corpus}/train.spacy --dev {corpus}/dev.spacy "
               f"--test-dir {corpus}/test --task {task} --layers ${{vars.{v}sweep_layers}} "
               f"--seeds ${{vars.{v}sweep_seeds}} --auto --scalar-mix --output {out}")
     if demo:
@@ -215,7 +224,7 @@ def sweep_command(task: str, demo: bool) -> Dict:
             "help": f"Layer sweep of {task}: the baseline, DLFA with each layer k and with layer auto, and the scalar-mix rival, for each seed, as Ray tasks "
                     "(finished trials are skipped, so a rerun resumes).",
             "script": [script],
-            "deps": [f"configs/{task}.cfg", f"{corpus}/train.spacy", f"{corpus}/dev.spacy", f"{corpus}/test"]
+            "deps": [task_config(task), f"{corpus}/train.spacy", f"{corpus}/dev.spacy", f"{corpus}/test"]
             + (["demo/encoder"] if demo else []),
             "outputs_no_cache": [f"{out}/trials"]}
 
@@ -246,7 +255,7 @@ def encoder_sweep(key: str, task: str, demo: bool, encoder: Optional[str] = None
     corpus, out = f"{root}corpus/{task}", f"{root}sweeps/encoders/{key}/{task}"
     layers = f" --layers ${{vars.{v}{task}_layer}}" if TASK_TABLE[task].paper_layer is not None else ""
     seeds = "${vars.demo_encoder_seeds}" if demo else "${vars.sweep_seeds}"
-    script = (f"python -m dlfa_spacy sweep configs/{task}.cfg --train {corpus}/train.spacy --dev {corpus}/dev.spacy "
+    script = (f"python -m dlfa_spacy sweep {task_config(task)} --train {corpus}/train.spacy --dev {corpus}/dev.spacy "
               f"--test-dir {corpus}/test --task {task}{layers} --seeds {seeds} --auto --output {out}")
     script += (" --num-cpus 2 --cpus-per-trial 1" if demo
                else " --gpu-id ${vars.gpu_id} --gpus-per-trial ${vars.sweep_gpus_per_trial}")
@@ -254,7 +263,7 @@ def encoder_sweep(key: str, task: str, demo: bool, encoder: Optional[str] = None
     return {"name": f"{p}compare-{key}-{task}",
             "help": f"{title} on {task}: baseline, DLFA and auto, for each seed (finished trials are skipped).",
             "script": [script],
-            "deps": [f"configs/{task}.cfg", f"{corpus}/train.spacy", f"{corpus}/dev.spacy", f"{corpus}/test"]
+            "deps": [task_config(task), f"{corpus}/train.spacy", f"{corpus}/dev.spacy", f"{corpus}/test"]
             + ([encoder] if demo else []),
             "outputs_no_cache": [f"{out}/trials"]}
 

@@ -356,3 +356,16 @@ def test_sts_files_with_different_pair_sets_are_refused(tmp_path):
     paths[1].write_text(json.dumps({**auto, "pairs": {"es-en": {"n": 3}}}))
     with pytest.raises(ValueError, match=r"pair set 'es-en' has no numeric \"score\""):
         load_metrics(paths[1])
+
+
+def test_results_say_which_heads_and_that_the_papers_k_was_chosen_on_test(tmp_path):
+    from dlfa_spacy.report import write_report
+
+    paths = write_fixtures(tmp_path / "m", ("ner_baseline", "ner_dlfa8", "ner_dlfa10", "xnli_dlfa11"),
+                           ner_baseline={"heads": "token_classifier"}, ner_dlfa8={"heads": "ner"})
+    text = write_report(paths, tmp_path / "r").read_text(encoding="utf8")
+    assert "(NER, baseline, XTREME's head (token_classifier))" in text
+    assert "(NER, DLFA-8, not XTREME's head (ner))" in text
+    assert "(NER, DLFA-10, heads not recorded)" in text
+    # NER's k is 8 in the paper and XNLI's 11: those rows are named, DLFA-10 is not.
+    assert "**k from the paper (chosen on test there):** NER DLFA-8, XNLI DLFA-11." in text

@@ -384,3 +384,13 @@ def test_replication_configs_follow_xtreme(task):
         assert config["initialize"]["after_init"]["@callbacks"] == "dlfa_spacy.init_pooler.v1"
         assert config["training"]["score_weights"] == {"cats_accuracy": 1.0, "cats_score": 0.0}
     assert tok2vec["layer"] == TASKS[task].paper_layer
+
+
+@pytest.mark.parametrize("task", ["ner", "pos", "xnli", "pawsx"])
+def test_spacy_head_configs_still_build(tiny_bert, task):
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "configs" / "spacy" / f"{task}.cfg"
+    config = Config().from_disk(path, overrides={"encoder.name": str(tiny_bert)})
+    nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+    assert nlp.get_pipe_meta(nlp.pipe_names[1]).factory in ("ner", "tagger", "textcat")

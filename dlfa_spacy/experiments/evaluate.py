@@ -51,6 +51,7 @@ from ..corpora.lines import ITEM_KEY
 from ..results import (
     AUTO,
     DEV_KEY,
+    HEADS_KEY,
     INLINE_KEYS,
     ITEMS_KEY,
     LAYER_WEIGHTS_KEY,
@@ -205,6 +206,7 @@ def evaluate_pipeline(
         "metric": spec.metric,
         "layer": layer,
         "variant": variant_name(layer),
+        HEADS_KEY: nlp.get_pipe_meta(component).factory,
         "languages": languages,
         # The averages are over exactly these; the report refuses to compare variants
         # of a task whose language sets differ.

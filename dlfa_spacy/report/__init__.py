@@ -14,10 +14,10 @@
 table over seeds, gain heatmaps and paired-bootstrap intervals of the best k.
 """
 from pathlib import Path
-from typing import Dict, Sequence, Union
+from typing import Dict, List, Sequence, Union
 
 from ..atomic import report_files
-from ..results import PAIRS_KEY, SMOKE_NOTE, is_smoke, smoke_lines
+from ..results import HEADS_KEY, PAIRS_KEY, SMOKE_NOTE, XTREME_HEADS, is_smoke, smoke_lines
 from ..tasks import TASKS
 from .metrics_files import Metrics, layer_weights_by_task, load_all, load_metrics
 from .layer_weights import layer_weights_section
@@ -54,6 +54,25 @@ def metric_names(metrics: Sequence[Metrics]) -> Dict[str, str]:
     return names
 
 
+def heads_label(m: Metrics) -> str:
+    """Which recipe's head a metrics file's numbers come from."""
+    factory = m.get(HEADS_KEY)
+    if factory is None:
+        return "heads not recorded"
+    return f"XTREME's head ({factory})" if factory in XTREME_HEADS else f"not XTREME's head ({factory})"
+
+
+def paper_k_note(metrics: Sequence[Metrics]) -> List[str]:
+    """A note on rows at the paper's k, which the paper chose on test data."""
+    at_paper_k = sorted({f"{TASKS[m['task']].title} {m['variant']}" for m in metrics
+                         if m["layer"] is not None and m["layer"] == TASKS[m["task"]].paper_layer})
+    if not at_paper_k:
+        return []
+    return ["", f"> **k from the paper (chosen on test there):** {', '.join(at_paper_k)}. The paper picked each "
+            "task's k by its test score; a claim about a gain needs k chosen on English dev, which the layer "
+            "sweep does (sweep.md)."]
+
+
 def render(metrics: Sequence[Metrics], folder: Path) -> str:
     """Draw the plots into `folder` and return the markdown that references them."""
     names = metric_names(metrics)
@@ -66,6 +85,7 @@ def render(metrics: Sequence[Metrics], folder: Path) -> str:
         "## Main results",
         "",
         *main_table(metrics),
+        *paper_k_note(metrics),
     ]
     for task, group in by_task(metrics).items():
         title = TASKS[task].title
@@ -88,7 +108,7 @@ def render(metrics: Sequence[Metrics], folder: Path) -> str:
             lines += [f"![{title} scores by fusion layer]({task}_layers.png)"]
     lines += layer_weights_section(layer_weights_by_task(metrics), folder, "layer_weights.png")
     lines += ["", "Metrics files:", ""]
-    lines += [f"- `{m['path']}` ({TASKS[m['task']].title}, {m['variant']})" for m in metrics]
+    lines += [f"- `{m['path']}` ({TASKS[m['task']].title}, {m['variant']}, {heads_label(m)})" for m in metrics]
     return "\n".join(lines) + "\n"
 
 
