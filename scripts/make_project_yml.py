@@ -255,7 +255,8 @@ def encoder_sweep(key: str, task: str, demo: bool, encoder: Optional[str] = None
     corpus, out = f"{root}corpus/{task}", f"{root}sweeps/encoders/{key}/{task}"
     layers = f" --layers ${{vars.{v}{task}_layer}}" if TASK_TABLE[task].paper_layer is not None else ""
     seeds = "${vars.demo_encoder_seeds}" if demo else "${vars.sweep_seeds}"
-    script = (f"python -m dlfa_spacy sweep {task_config(task)} --train {corpus}/train.spacy --dev {corpus}/dev.spacy "
+    # Encoders are compared under XTREME's recipe (configs/): the pair head follows the encoder (head = "auto").
+    script = (f"python -m dlfa_spacy sweep configs/{task}.cfg --train {corpus}/train.spacy --dev {corpus}/dev.spacy "
               f"--test-dir {corpus}/test --task {task}{layers} --seeds {seeds} --auto --output {out}")
     script += (" --num-cpus 2 --cpus-per-trial 1" if demo
                else " --gpu-id ${vars.gpu_id} --gpus-per-trial ${vars.sweep_gpus_per_trial}")
@@ -263,7 +264,7 @@ def encoder_sweep(key: str, task: str, demo: bool, encoder: Optional[str] = None
     return {"name": f"{p}compare-{key}-{task}",
             "help": f"{title} on {task}: baseline, DLFA and auto, for each seed (finished trials are skipped).",
             "script": [script],
-            "deps": [task_config(task), f"{corpus}/train.spacy", f"{corpus}/dev.spacy", f"{corpus}/test"]
+            "deps": [f"configs/{task}.cfg", f"{corpus}/train.spacy", f"{corpus}/dev.spacy", f"{corpus}/test"]
             + ([encoder] if demo else []),
             "outputs_no_cache": [f"{out}/trials"]}
 

@@ -280,7 +280,8 @@ def test_spacy_train_cli_then_load_model_best_predicts(cli_trained, tiny_xlmr):
 
 
 def test_project_xnli_config_trains_on_pair_docs_with_the_local_xlmr(tiny_xlmr, tmp_path):
-    # What `spacy project run train-xnli --vars.transformer xlm-roberta-base` runs, with the
+    # What `spacy project run train-xnli --vars.transformer xlm-roberta-base` runs (with XLM-R's own
+    # pair head, as XTREME: --components.textcat.model.head roberta), with the
     # tiny XLM-R as --encoder.name (4 layers, so layer 2 instead of 11) and a few steps.
     docs = []
     for premise, hypothesis, label, _ in PAIRS:
@@ -291,7 +292,7 @@ def test_project_xnli_config_trains_on_pair_docs_with_the_local_xlmr(tiny_xlmr, 
     spacy_train(ROOT / "configs" / "xnli.cfg", tmp_path / "training", tmp_path / "pairs.spacy",
                 "--encoder.name", str(tiny_xlmr), "--components.textcat.model.tok2vec.layer", "2",
                 "--training.max_epochs", "0", "--training.max_steps", "20", "--training.eval_frequency", "10",
-                "--training.optimizer.learn_rate", "0.001")
+                "--training.optimizer.learn_rate", "0.001", "--components.textcat.model.head", "roberta")
     nlp = spacy.load(tmp_path / "training" / "model-best")
     tokenizer = nlp.get_pipe("transformer").model.tokenizer
     assert type(tokenizer).__name__ == "XLMRobertaTokenizerFast"

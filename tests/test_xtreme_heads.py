@@ -228,13 +228,18 @@ def initialized_pair_nlp(model_path, head: str):
     return nlp, egs
 
 
-@pytest.mark.parametrize("encoder,head", [("tiny_bert", "bert"), ("tiny_xlmr", "roberta")])
-def test_pair_head_scores_and_loss_equal_hugging_face_sequence_classification(request, encoder, head):
+@pytest.mark.parametrize("encoder,configured,head", [("tiny_bert", "bert", "bert"), ("tiny_xlmr", "roberta", "roberta"),
+                                                     ("tiny_bert", "auto", "bert"), ("tiny_xlmr", "auto", "roberta")])
+def test_pair_head_scores_and_loss_equal_hugging_face_sequence_classification(request, encoder, configured, head):
     from transformers import AutoModelForSequenceClassification
 
     path = request.getfixturevalue(encoder)
-    nlp, egs = initialized_pair_nlp(path, head)
+    nlp, egs = initialized_pair_nlp(path, configured)
     textcat = nlp.get_pipe("textcat")
+    # "auto" became the head XTREME uses with the encoder: BERT's has no dropout before its pooler.
+    assert textcat.model.attrs["pair_head"] == head
+    if configured == "auto":
+        assert textcat.model.get_ref("input_dropout").attrs["enabled"] == (head == "roberta")
     hf = AutoModelForSequenceClassification.from_pretrained(path, num_labels=len(NLI)).eval()
     base = hf.bert if head == "bert" else hf.roberta
     base.load_state_dict(nlp.get_pipe("transformer").model.transformer.state_dict(), strict=False)
@@ -279,18 +284,18 @@ def test_pair_classifier_trains_scores_accuracy_and_reloads(tiny_bert, tmp_path)
         assert loaded(eg.reference.text).cats == pytest.approx(nlp(eg.reference.text).cats, abs=1e-6)
 
 
-def test_bert_head_needs_an_encoder_with_a_pooler(tiny_xlmr):
+def test_bert_head_needs_a_bert_encoder_with_a_pooler(tiny_bert, tiny_xlmr):
+    from dlfa_spacy.pipeline.init_pooler import init_pooler
+
     nlp = pair_classifier_nlp(tiny_xlmr, "bert")
     egs = pair_examples(nlp)
-    hf_without = nlp.get_pipe("transformer")
-    with pytest.raises(ValueError, match="has none; use head = \"roberta\"|has no cls_token"):
+    with pytest.raises(ValueError, match='is a xlm-roberta, whose XTREME head is head = "roberta"'):
         nlp.initialize(lambda: egs)
-        # The tiny XLM-R is built with a pooler: take it away to see the error.
-        hf_without.model.transformer.pooler = None
-        from dlfa_spacy.pipeline.init_pooler import init_pooler
-
+    nlp, egs = initialized_pair_nlp(tiny_bert, "bert")
+    nlp.get_pipe("transformer").model.transformer.pooler = None  # a BERT saved without its pooler
+    with pytest.raises(ValueError, match="starts from the encoder's pretrained pooler, but .* has none"):
         init_pooler(nlp)
-    with pytest.raises(ValueError, match="`head` must be one of bert, roberta; got 'gpt'"):
+    with pytest.raises(ValueError, match="`head` must be one of auto, bert, roberta; got 'gpt'"):
         pair_classifier_nlp(tiny_xlmr, "gpt")
 
 
@@ -380,7 +385,7 @@ def test_replication_configs_follow_xtreme(task):
         assert config["training"]["score_weights"] == ({"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None}
                                                        if task == "ner" else {"pos_f1": 1.0, "pos_acc": 0.0})
     else:
-        assert component["factory"] == "xtreme_textcat" and component["model"]["head"] == "bert"
+        assert component["factory"] == "xtreme_textcat" and component["model"]["head"] == "auto"
         assert config["initialize"]["after_init"]["@callbacks"] == "dlfa_spacy.init_pooler.v1"
         assert config["training"]["score_weights"] == {"cats_accuracy": 1.0, "cats_score": 0.0}
     assert tok2vec["layer"] == TASKS[task].paper_layer
@@ -394,3 +399,13 @@ def test_spacy_head_configs_still_build(tiny_bert, task):
     config = Config().from_disk(path, overrides={"encoder.name": str(tiny_bert)})
     nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
     assert nlp.get_pipe_meta(nlp.pipe_names[1]).factory in ("ner", "tagger", "textcat")
+
+
+def test_auto_head_keeps_its_choice_through_saving(tiny_xlmr, tmp_path):
+    nlp, egs = initialized_pair_nlp(tiny_xlmr, "auto")
+    nlp.to_disk(tmp_path / "nlp")
+    loaded = spacy.load(tmp_path / "nlp")
+    head = loaded.get_pipe("textcat").model
+    assert head.attrs["pair_head"] == "roberta" and head.get_ref("input_dropout").attrs["enabled"] is True
+    for eg in egs:
+        assert loaded(eg.reference.text).cats == pytest.approx(nlp(eg.reference.text).cats, abs=1e-6)

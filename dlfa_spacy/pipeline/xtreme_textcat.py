@@ -17,7 +17,7 @@ from thinc.types import Floats2d
 
 DEFAULT_MODEL = {
     "@architectures": "dlfa_spacy.SequenceClassifier.v1",
-    "head": "bert",
+    "head": "auto",
     "dropout": 0.1,
     "tok2vec": {"@architectures": "dlfa_spacy.DLFA.v1", "layer": None},
 }
