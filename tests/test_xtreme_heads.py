@@ -409,3 +409,21 @@ def test_auto_head_keeps_its_choice_through_saving(tiny_xlmr, tmp_path):
     assert head.attrs["pair_head"] == "roberta" and head.get_ref("input_dropout").attrs["enabled"] is True
     for eg in egs:
         assert loaded(eg.reference.text).cats == pytest.approx(nlp(eg.reference.text).cats, abs=1e-6)
+
+
+def test_token_classifier_survives_replace_listeners(tiny_bert, tmp_path):
+    nlp, name = token_classifier_nlp(tiny_bert, "bio", layer=2)
+    egs = examples(nlp, "bio")
+    optimizer = nlp.initialize(lambda: egs)
+    for _ in range(5):
+        nlp.update(egs, sgd=optimizer, drop=0.0)
+    before = [[(e.label_, e.start, e.end) for e in nlp(eg.reference.text).ents] for eg in egs]
+    scores_before = nlp.get_pipe(name).predict([nlp.get_pipe("transformer")(nlp.make_doc(egs[0].reference.text))])
+    nlp.replace_listeners("transformer", name, ["model.tok2vec"])
+    nlp.remove_pipe("transformer")
+    after = nlp.get_pipe(name).predict([nlp.make_doc(egs[0].reference.text)])
+    np.testing.assert_allclose(np.asarray(after[0]), np.asarray(scores_before[0]), atol=1e-5)
+    nlp.to_disk(tmp_path / "alone")
+    loaded = spacy.load(tmp_path / "alone")
+    assert loaded.pipe_names == [name]
+    assert [[(e.label_, e.start, e.end) for e in loaded(eg.reference.text).ents] for eg in egs] == before
