@@ -15,20 +15,40 @@ from typing import Any, Dict, Iterator, Mapping, Sequence, Union
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write bytes so that `path` holds either its old content or all of the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write bytes so that `path` holds either its old content or all of the new one; an OSError names `path`."""
+    path = Path(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    # os.open with 0o666 lets the umask decide permissions, as for a plain open().
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # os.open with 0o666 lets the umask decide permissions, as for a plain open().
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as err:
+        raise OSError(err.errno, f"cannot write {path}: {err.strerror or err}", str(path)) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        # A full disk (ENOSPC) names no file by itself.
+        raise OSError(err.errno, f"cannot write {path}: {err.strerror or err}", str(path)) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def check_writable(path: Union[str, Path]) -> None:
+    """OSError naming `path` unless a file can be written there (checked before slow work, not after)."""
+    path = Path(path)
+    if path.is_dir():
+        raise OSError(21, f"cannot write {path}: it is a folder; expected a file path", str(path))
+    folder = next((p for p in [path.parent, *path.parent.parents] if p.exists()), Path("."))
+    if not folder.is_dir():
+        raise OSError(20, f"cannot write {path}: {folder} is a file, not a folder", str(path))
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OSError(13, f"cannot write {path}: {folder} is not writable", str(path))
 
 
 def _inline(data: Any, keys: Sequence[str], inlined: Dict[str, str]) -> Any:

@@ -195,3 +195,32 @@ def test_matplotlib_is_only_an_extra():
     assert "matplotlib" not in requires
     assert "matplotlib" in cfg["options.extras_require"]["report"]
     assert "matplotlib" in cfg["options.extras_require"]["project"]
+
+
+def test_evaluate_to_an_unwritable_path_fails_before_the_work(tmp_path):
+    root = ner_folder(tmp_path)
+    (tmp_path / "a-file").write_text("x")
+    result = CliRunner().invoke(app, ["evaluate", str(root / "model"), str(root / "test"), "-t", "ner",
+                                      "-o", str(tmp_path / "a-file" / "m.json")])
+    output = " ".join(result.output.split())
+    assert result.exit_code == 1 and f"cannot write {tmp_path / 'a-file' / 'm.json'}: {tmp_path / 'a-file'} is a file" in output
+    assert "Traceback" not in output and "58.33" not in output  # failed before the evaluation
+
+
+def test_a_failed_write_after_the_work_still_shows_the_scores(tmp_path, monkeypatch):
+    import errno
+
+    from dlfa_spacy import atomic
+
+    root = ner_folder(tmp_path)
+
+    def full_disk(path, data):
+        raise OSError(errno.ENOSPC, f"cannot write {path}: No space left on device", str(path))
+
+    monkeypatch.setattr(atomic, "write_atomic", full_disk)
+    result = CliRunner().invoke(app, ["evaluate", str(root / "model"), str(root / "test"), "-t", "ner",
+                                      "-o", str(tmp_path / "m.json")])
+    output = " ".join(result.output.split())
+    assert result.exit_code == 1 and "Traceback" not in output
+    assert "de" in output and "58.33" in output  # the per-language table came first
+    assert f"cannot write {tmp_path / 'm.json'}: No space left on device" in output

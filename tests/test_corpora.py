@@ -750,3 +750,27 @@ def test_pawsx_original_items_are_the_same_in_every_language(shared: Path, tmp_p
         items[lang] = [doc.user_data["item"] for doc in docs]
         assert items[lang] == [row[0] for row in tsv_rows(path, header=True)]
     assert items["de"] == items["zh"] and len(items["de"]) >= 2
+
+
+def conllu_sentence(heads) -> str:
+    """A CoNLL-U sentence of len(heads) words with the given HEAD column."""
+    rows = [f"{i}\tw{i}\tw{i}\tNOUN\t_\t_\t{head}\t{'root' if head == 0 else 'dep'}\t_\t_"
+            for i, head in enumerate(heads, 1)]
+    return "# text = " + " ".join(f"w{i}" for i in range(1, len(heads) + 1)) + "\n" + "\n".join(rows) + "\n\n"
+
+
+# The second sentence of the file: its words are on lines 6 to 9.
+@pytest.mark.parametrize("heads,message", [
+    ([0, 1, 0], "line 6: found a sentence with 2 words with HEAD 0 (IDs 1, 3); expected exactly one root (HEAD 0)"),
+    ([2, 1, 2], "line 6: found a sentence with no word with HEAD 0; expected exactly one root (HEAD 0)"),
+    ([0, 2, 1], "line 7: found word 2 with HEAD 2, itself; expected a head that is another word or 0"),
+    ([0, 3, 4, 2], "line 7: found word 2 whose heads run in a cycle (2 -> 3 -> 4); expected heads that lead to the root"),
+])
+def test_ud_trees_must_be_trees(tmp_path: Path, heads, message) -> None:
+    path = tmp_path / "bad.conllu"
+    path.write_text(conllu_sentence([0, 1]) + conllu_sentence(heads), encoding="utf8")
+    # The first sentence is fine; the second names its line. Nothing is written.
+    with pytest.raises(ValueError) as err:
+        convert_file("ud", path, tmp_path / "out.spacy", progress=False)
+    assert str(err.value) == f"{path}, {message}"
+    assert not (tmp_path / "out.spacy").exists()

@@ -532,9 +532,36 @@ def test_unknown_task_and_model(ner_setup, tmp_path):
 
 def test_nan_free_json(xnli_setup):
     # Empty reliability bins are null, not NaN, so the JSON is strict.
-    metrics = evaluate_pipeline(str(xnli_setup["model"]), xnli_setup["data"], task="pawsx")
+    metrics = evaluate_pipeline(str(xnli_setup["model"]), xnli_setup["data"], task="xnli")
     text = json.dumps(metrics, allow_nan=False)
     assert "NaN" not in text and not math.isnan(metrics["average"])
+    assert any(b["accuracy"] is None for b in metrics["languages"]["de"]["reliability"])  # empty bins are null
+
+
+def test_a_pipeline_of_another_task_is_refused(xnli_setup, tmp_path):
+    # An XNLI pipeline is no PAWS-X result, whatever data it is given.
+    with pytest.raises(ValueError, match=r"The pipeline's 'textcat' labels \['contradiction', 'entailment', "
+                                         r"'neutral'\] are not PAWS-X's \['not_paraphrase', 'paraphrase'\]"):
+        evaluate_pipeline(str(xnli_setup["model"]), xnli_setup["data"], task="pawsx", output=tmp_path / "m.json")
+    assert not (tmp_path / "m.json").exists()
+
+
+@pytest.mark.parametrize("name", ["xx-bad", "de copy", "DE", "german"])
+def test_test_files_must_be_named_by_language(xnli_setup, tmp_path, name):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(xnli_setup["data"], data)
+    shutil.copy(data / "de.spacy", data / f"{name}.spacy")
+    with pytest.raises(ValueError, match=f"holds test files whose names are not language codes: '{name}.spacy'"):
+        evaluate_pipeline(str(xnli_setup["model"]), data, task="xnli")
+
+
+def test_ner_data_without_any_entity_is_refused(ner_setup, tmp_path):
+    nlp = spacy.blank("xx")
+    write_docbin(tmp_path / "data" / "de.spacy", [Doc(nlp.vocab, words=["Anna", "wohnt", "hier"])])
+    with pytest.raises(ValueError, match="de: the gold docs hold no entities"):
+        evaluate_pipeline(str(ner_setup["model"]), tmp_path / "data", task="ner")
 
 
 # ------------------------------------------------------ per-example data -------

@@ -369,3 +369,15 @@ def test_results_say_which_heads_and_that_the_papers_k_was_chosen_on_test(tmp_pa
     assert "(NER, DLFA-10, heads not recorded)" in text
     # NER's k is 8 in the paper and XNLI's 11: those rows are named, DLFA-10 is not.
     assert "**k from the paper (chosen on test there):** NER DLFA-8, XNLI DLFA-11." in text
+
+
+def test_a_metrics_file_with_another_tasks_labels_is_refused(tmp_path):
+    from dlfa_spacy.report.metrics_files import load_metrics
+
+    paths = write_fixtures(tmp_path, ("xnli_baseline",),
+                           xnli_baseline={"labels": ["paraphrase", "not_paraphrase"]})
+    with pytest.raises(ValueError, match=r"its labels \['not_paraphrase', 'paraphrase'\] are not XNLI's"):
+        load_metrics(paths[0])
+    ok = write_fixtures(tmp_path / "ok", ("xnli_baseline",),
+                        xnli_baseline={"labels": ["entailment", "neutral", "contradiction"]})
+    assert load_metrics(ok[0])["task"] == "xnli"

@@ -258,3 +258,13 @@ def test_evaluate_sts_refuses_a_doc_without_gold_score_and_a_folder_of_pairs_onl
     sts_docbin(tmp_path / "pairs" / "en-de.spacy", [("A .", "B .", 1.0), ("C .", "D .", 2.0)])
     with pytest.raises(ValueError, match=r"holds only pair sets \(en-de\); expected at least one \{lang\}.spacy"):
         evaluate_pipeline(str(root / "model"), tmp_path / "pairs", task="sts")
+
+
+def test_empty_docs_and_empty_batches(trained):
+    nlp = trained[0]
+    # An empty doc has no pair to score: None, and the batch around it is scored as without it.
+    docs = list(nlp.pipe(["", "Anna lives in Berlin . [SEP] Anna lives in Germany .", ""]))
+    assert docs[0]._.sts_score is None and docs[2]._.sts_score is None
+    alone = nlp("Anna lives in Berlin . [SEP] Anna lives in Germany .")._.sts_score
+    assert docs[1]._.sts_score == pytest.approx(alone, abs=1e-6)
+    assert nlp("")._.sts_score is None and list(nlp.pipe(["", ""]))[1]._.sts_score is None

@@ -356,3 +356,22 @@ def test_sweep_sts_with_auto_on_ray_and_its_report(tiny_bert, tmp_path):
     row = (f"| de | {pct(base['score'])} | {pct(auto['score'])} | {pct_diff(auto['score'], base['score'])} | – | "
            f"[{pct_diff(ci.ci_low, 0.0)}, {pct_diff(ci.ci_high, 0.0)}] | {'**yes**' if ci.significant else 'no'} |")
     assert "#### STS: learned layer choice (auto)" in text and row in text, (row, text)
+
+
+def test_layers_beyond_any_encoder_fail_before_building_the_range():
+    with pytest.raises(ValueError, match="item '1-100000000' goes beyond 256"):
+        parse_layers("1-100000000")
+    with pytest.raises(ValueError, match="goes beyond 100000"):
+        parse_seeds("0-99999999999")
+
+
+def test_layers_are_checked_against_the_encoder_before_any_trial(tiny_bert, tmp_path):
+    from dlfa_spacy.experiments.sweep import check_layers
+
+    config = tiny_ner_config(tmp_path / "ner.cfg")
+    with pytest.raises(ValueError, match=r"--layers 4,13: the encoder '.*' has 4 layers, so a fusion layer k must "
+                                         r"be in 1\.\.3"):
+        check_layers([2, 4, 13], config, [("encoder.name", str(tiny_bert))])
+    check_layers([1, 3], config, [("encoder.name", str(tiny_bert))])
+    # An encoder not on this machine yet (a hub name before its download): the trials will tell.
+    check_layers([13], config, [("encoder.name", str(tmp_path / "not-downloaded"))])

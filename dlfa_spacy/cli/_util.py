@@ -23,16 +23,25 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def input_errors(func: F) -> F:
-    """Show bad-input errors (ValueError, FileNotFoundError) as one red line and exit 1, not a traceback."""
+    """Show bad input and failed reads or writes (ValueError, OSError) as one red line and exit 1, not a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (ValueError, FileNotFoundError) as err:
+        except ValueError as err:
             msg.fail(str(err), exits=1)
+        except OSError as err:
+            msg.fail(os_error_line(err), exits=1)
 
     return wrapper  # type: ignore[return-value]
+
+
+def os_error_line(err: OSError) -> str:
+    """An OSError as one line that names its file: "path: reason"."""
+    if err.filename and str(err.filename) not in str(err.strerror or ""):
+        return f"{err.filename}: {err.strerror or err}"
+    return str(err.strerror or err)
 
 
 def split_list(text: str) -> List[str]:

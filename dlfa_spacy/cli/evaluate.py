@@ -22,12 +22,18 @@ def evaluate_cli(
     # fmt: on
 ) -> None:
     """Evaluate a pipeline zero-shot per language; print a per-language table and write JSON."""
+    from ..atomic import check_writable, write_json_atomic
     from ..experiments.evaluate import evaluate_pipeline
+    from ..results import INLINE_KEYS
 
+    if output is not None:
+        check_writable(output)  # before the slow part, not after it
     setup_gpu(gpu_id)
-    metrics = evaluate_pipeline(model, data_dir, task=task, output=output, smoke=smoke, batch_size=batch_size, dev=dev)
+    metrics = evaluate_pipeline(model, data_dir, task=task, output=None, smoke=smoke, batch_size=batch_size, dev=dev)
+    # The scores are shown first: if writing fails now, they are not lost.
     print_metrics(metrics)
     if output is not None:
+        write_json_atomic(output, metrics, inline_key=INLINE_KEYS)
         msg.good(f"Saved metrics to {output}")
 
 

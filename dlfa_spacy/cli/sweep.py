@@ -58,7 +58,7 @@ def sweep_cli(
     """
     from tqdm import tqdm
 
-    from ..experiments.sweep import SweepSpec, check_overrides, run_trials, split_finished
+    from ..experiments.sweep import SweepSpec, check_layers, check_overrides, run_trials, split_finished
 
     # Absolute paths: a Ray worker need not share the driver's working directory.
     spec = SweepSpec(config=config.resolve(), train=train.resolve(), dev=dev.resolve(), test_dir=test_dir.resolve(),
@@ -70,8 +70,9 @@ def sweep_cli(
     if layers is None and not auto and not scalar_mix:
         raise ValueError(f"Nothing to compare with the baseline: give --layers ({LAYERS_FORM}), --auto or --scalar-mix")
     seed_list = parse_seeds(seeds)
-    trials = plan_trials(parse_layers(layers) if layers is not None else [], seed_list, auto=auto,
-                         scalar_mix=scalar_mix)
+    layer_list = parse_layers(layers) if layers is not None else []
+    check_layers(layer_list, spec.config, spec.overrides)
+    trials = plan_trials(layer_list, seed_list, auto=auto, scalar_mix=scalar_mix)
     skipped, todo = split_finished(spec, trials)
     where = f"the Ray cluster at {address}" if address else "a local Ray instance"
     msg.info(f"Sweep of {task}: {len(trials)} trials, {len(skipped)} finished before, "

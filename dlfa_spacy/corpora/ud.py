@@ -128,6 +128,32 @@ def _words_doc(words: List[_Word], ranges: List[_Range], vocab: Vocab, path: Pat
     return _with_tree(doc, words, path)
 
 
+def check_tree(path: Path, words: List[_Word]) -> None:
+    """ValueError naming the file, line and word unless HEAD makes one tree: one root, no word its own head, no cycle.
+
+    A tree that is not one would make spaCy's Token.subtree never return.
+    """
+    heads = [int(word.cols[6]) for word in words]  # 1-based, 0 = the root; checked to be in range
+    roots = [i for i, head in enumerate(heads) if head == 0]
+    first = words[0].lineno
+    if len(roots) != 1:
+        found = "no word with HEAD 0" if not roots else \
+            f"{len(roots)} words with HEAD 0 (IDs {', '.join(words[i].cols[0] for i in roots)})"
+        raise input_error(path, first, f"a sentence with {found}", "exactly one root (HEAD 0)")
+    for i, word in enumerate(words):
+        if heads[i] == i + 1:
+            raise input_error(path, word.lineno, f"word {word.cols[0]} with HEAD {word.cols[6]}, itself",
+                              "a head that is another word or 0")
+    for i, word in enumerate(words):
+        seen, node = set(), i + 1
+        while node != 0:
+            if node in seen:
+                raise input_error(path, word.lineno, f"word {word.cols[0]} whose heads run in a cycle "
+                                  f"({' -> '.join(str(n) for n in sorted(seen))})", "heads that lead to the root")
+            seen.add(node)
+            node = heads[node - 1]
+
+
 def _with_tree(doc: Doc, words: List[_Word], path: Path) -> Doc:
     """The doc with the basic dependency tree (HEAD, DEPREL) of its words, if the sentence has one."""
     if any(word.cols[6] == "_" for word in words):
@@ -140,6 +166,7 @@ def _with_tree(doc: Doc, words: List[_Word], path: Path) -> Doc:
         # spaCy's root is its own head with the label ROOT, as spacy convert writes UD.
         heads.append(i if head == "0" else int(head) - 1)
         deps.append("ROOT" if head == "0" else word.cols[7])
+    check_tree(path, words)
     return Doc(doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc],
                pos=[t.pos_ for t in doc], tags=[t.tag_ for t in doc], heads=heads, deps=deps)
 

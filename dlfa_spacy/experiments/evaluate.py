@@ -36,6 +36,7 @@ crosses a segment boundary is cut there in gold and prediction alike. "n" counts
 sentences, "n_segments" the sequences scored (and "per_example" has one entry each), and
 `n_segmented` the sentences that needed more than one segment (per language and in all).
 """
+import re
 import sys
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Sequence, Set, Union
@@ -61,7 +62,7 @@ from ..results import (
     SMOKE_KEY,
     variant_name,
 )
-from ..tasks import TASKS, get_task, is_cross_lingual, is_pair_set
+from ..tasks import TASKS, Task, get_task, is_cross_lingual, is_pair_set
 from .calibrate import temperature_pipe, without_temperature
 from .pipeline_io import language_files, load_model, predict, read_docs, segment_predictions
 
@@ -92,6 +93,32 @@ def fusion_layer(config: Mapping[str, Any], component: Optional[str] = None) -> 
             except (TypeError, ValueError):
                 raise ValueError(f"Component {name!r} has a non-integer fusion layer {layer!r}")
     return None
+
+
+TEST_NAME = re.compile(r"[a-z]{2,3}")
+PAIR_SET_NAME = re.compile(r"[a-z]{2,3}-[a-z]{2,3}")
+
+
+def check_test_names(spec: Task, names: Sequence[str], data_dir: Union[str, Path]) -> None:
+    """ValueError listing the test files whose names are not language codes (or, for STS, pair sets "l1-l2")."""
+    def fits(name: str) -> bool:
+        return bool(TEST_NAME.fullmatch(name) or (spec.pair_sets and PAIR_SET_NAME.fullmatch(name)))
+
+    bad = [name for name in names if not fits(name)]
+    if bad:
+        expected = "{lang}.spacy with a 2- or 3-letter language code" + (
+            " or {l1}-{l2}.spacy for a pair set" if spec.pair_sets else "")
+        raise ValueError(f"Data folder {str(data_dir)!r} holds test files whose names are not "
+                         + ("language codes or pair sets" if spec.pair_sets else "language codes") + ": "
+                         + ", ".join(f"'{name}.spacy'" for name in bad) + f"; expected {expected} (every file "
+                         "there is scored as a test set, so move the others out)")
+
+
+def check_task_labels(spec: Task, component: str, labels: Sequence[str]) -> None:
+    """ValueError unless a classification pipeline's labels are the task's (an XNLI pipeline is no PAWS-X one)."""
+    if spec.is_classification and set(labels) != set(spec.labels):
+        raise ValueError(f"The pipeline's {component!r} labels {sorted(labels)} are not {spec.title}'s "
+                         f"{sorted(spec.labels)}: is it a pipeline for another task?")
 
 
 def _pair_set_names(task: str, gold: Mapping[str, Any], data_dir: Union[str, Path]) -> Set[str]:
@@ -151,6 +178,7 @@ def evaluate_pipeline(
         raise ValueError(f"Unknown task {task!r}; choose one of {sorted(TASKS)}")
     spec = TASKS[task]
     files = language_files(Path(data_dir))
+    check_test_names(spec, list(files), data_dir)
     nlp = load_model(model)
     component = spec.component
     if component not in nlp.pipe_names:
@@ -159,6 +187,7 @@ def evaluate_pipeline(
             f"{list(nlp.pipe_names)}"
         )
     labels = list(nlp.get_pipe(component).labels)
+    check_task_labels(spec, component, labels)
     scaling = temperature_pipe(nlp) if spec.is_classification else None
     temperature = nlp.get_pipe(scaling).temperature if scaling else None
     # Read and check every language before the slow part, so bad data fails fast.

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from thinc.api import Config
+
 from ..atomic import write_json_atomic
 from ..results import INLINE_KEYS, LOG_FILE, METRICS_FILE, SEED_KEY, TRAINING_DIR, TRIALS_DIR
 from ..tasks import get_task
@@ -88,6 +90,40 @@ def check_overrides(overrides: Iterable[Tuple[str, str]], component: str) -> Non
     for key, _ in overrides:
         if key in owned:
             raise ValueError(f"The sweep sets {key} for each trial itself; remove the override --{key}")
+
+
+def encoder_name(config: Path, overrides: Iterable[Tuple[str, str]]) -> Optional[str]:
+    """The encoder a sweep's trials load: --encoder.name, else the config's transformer name."""
+    given = dict(overrides)
+    if "encoder.name" in given:
+        return given["encoder.name"]
+    try:
+        cfg = Config().from_disk(config)
+        return str(cfg["components"]["transformer"]["model"]["name"])
+    except Exception:  # a config without a transformer component is the training's to report
+        return None
+
+
+def encoder_depth(name: Optional[str]) -> Optional[int]:
+    """The encoder's number of layers from its local config.json, or None where it is not on this machine."""
+    if not name:
+        return None
+    from transformers import AutoConfig
+
+    try:
+        return int(AutoConfig.from_pretrained(name, local_files_only=True).num_hidden_layers)
+    except Exception:  # not downloaded yet: the trials will fetch it, and their training checks the layer
+        return None
+
+
+def check_layers(layers: Iterable[int], config: Path, overrides: Iterable[Tuple[str, str]]) -> None:
+    """ValueError before any trial starts when a fusion layer is not a lower layer of the encoder."""
+    name = encoder_name(config, overrides)
+    depth = encoder_depth(name)
+    too_deep = [k for k in layers if depth is not None and k >= depth]
+    if too_deep:
+        raise ValueError(f"--layers {','.join(map(str, too_deep))}: the encoder {name!r} has {depth} layers, so a "
+                         f"fusion layer k must be in 1..{depth - 1}")
 
 
 def train_command(spec: SweepSpec, trial: Trial) -> List[str]:

@@ -15,13 +15,18 @@ LAYERS_FORM = "positive integers and ranges, comma-separated, e.g. 1-11 or 2,4,6
 SEEDS_FORM = "non-negative integers and ranges, comma-separated, e.g. 0,1,2 or 0-4"
 
 
+# No encoder has this many layers, and no sweep this many seeds: beyond them a range is a typo.
+MAX_LAYER = 256
+MAX_SEED = 100_000
+
+
 def _split(text: str) -> List[str]:
     """Items of a comma- or space-separated list (cli._util.split_list, without importing typer)."""
     return [item for item in text.replace(",", " ").split() if item]
 
 
-def _parse_int_list(text: str, what: str, minimum: int, form: str) -> List[int]:
-    """Sorted distinct integers from items 'a' or 'a-b' (inclusive), each >= minimum."""
+def _parse_int_list(text: str, what: str, minimum: int, form: str, maximum: int) -> List[int]:
+    """Sorted distinct integers from items 'a' or 'a-b' (inclusive), each in minimum..maximum."""
     values = set()
     for item in _split(text):
         match = re.fullmatch(r"(\d+)(?:-(\d+))?", item)
@@ -29,6 +34,9 @@ def _parse_int_list(text: str, what: str, minimum: int, form: str) -> List[int]:
         end = int(match.group(2) or start) if match else -1
         if not match or start < minimum or end < start:
             raise ValueError(f"Bad {what} {text!r}: item {item!r} is malformed; expected {form}")
+        if end > maximum:
+            # Checked before the range is built: 1-100000000 would fill the memory first.
+            raise ValueError(f"Bad {what} {text!r}: item {item!r} goes beyond {maximum}; expected {form}")
         values.update(range(start, end + 1))
     if not values:
         raise ValueError(f"Bad {what} {text!r}: no values; expected {form}")
@@ -37,12 +45,12 @@ def _parse_int_list(text: str, what: str, minimum: int, form: str) -> List[int]:
 
 def parse_layers(text: str) -> List[int]:
     """Fusion layers from '1-11', '2,4,6' or '1-3,8' (sorted, distinct; the range of the encoder is checked by training)."""
-    return _parse_int_list(text, "--layers", 1, LAYERS_FORM)
+    return _parse_int_list(text, "--layers", 1, LAYERS_FORM, MAX_LAYER)
 
 
 def parse_seeds(text: str) -> List[int]:
     """Seeds from '0,1,2', '0 1 2' or '0-4' (sorted, distinct)."""
-    return _parse_int_list(text, "--seeds", 0, SEEDS_FORM)
+    return _parse_int_list(text, "--seeds", 0, SEEDS_FORM, MAX_SEED)
 
 
 @dataclass(frozen=True)

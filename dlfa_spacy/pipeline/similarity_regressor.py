@@ -84,16 +84,18 @@ class SimilarityRegressor(TrainablePipe):
         return ()
 
     def predict(self, docs: Iterable[Doc]) -> Floats2d:
-        """(n_docs, 1) predicted scores."""
+        """(n_docs, 1) predicted scores; NaN for an empty doc, which holds no pair to score."""
         docs = list(docs)
-        if not docs:
-            return self.model.ops.alloc2f(0, 1)
-        return self.model.predict(docs)
+        scores = self.model.ops.alloc2f(len(docs), 1) + float("nan")
+        rows = [i for i, doc in enumerate(docs) if len(doc)]
+        if rows:
+            scores[self.model.ops.asarray1i(rows)] = self.model.predict([docs[i] for i in rows])
+        return scores
 
     def set_annotations(self, docs: Iterable[Doc], scores: Floats2d) -> None:
-        """Write each doc's predicted score into doc._.sts_score."""
+        """Write each doc's predicted score into doc._.sts_score (None for an empty doc)."""
         for doc, value in zip(docs, self.model.ops.to_numpy(scores)[:, 0].tolist()):
-            setattr(doc._, STS_SCORE, float(value))
+            setattr(doc._, STS_SCORE, float(value) if len(doc) else None)
 
     def get_loss(self, examples: Iterable[Example], scores: Floats2d) -> Tuple[float, Floats2d]:
         """Mean squared error against the gold scores, and its gradient."""

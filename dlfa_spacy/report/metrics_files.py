@@ -85,6 +85,10 @@ def load_metrics(path: Union[str, Path]) -> Metrics:
         raise ValueError(f"Metrics file {path} lacks the required keys {missing}")
     if data["task"] not in TASKS:
         raise ValueError(f"Metrics file {path}: unknown task {data['task']!r}; expected one of {list(TASKS)}")
+    spec = TASKS[data["task"]]
+    if spec.is_classification and "labels" in data and sorted(map(str, data["labels"])) != sorted(spec.labels):
+        raise ValueError(f"Metrics file {path}: its labels {sorted(data['labels'])} are not {spec.title}'s "
+                         f"{sorted(spec.labels)}; it holds another task's results")
     languages = data["languages"]
     if not isinstance(languages, dict) or not languages:
         raise ValueError(f"Metrics file {path}: \"languages\" must be a non-empty object")

@@ -16,8 +16,12 @@ def entity_labels(doc: "Doc") -> List[str]:
 
 
 def check_gold(component: str, model_labels: Sequence[str], lang: str, docs: Sequence["Doc"]) -> None:
-    """ValueError unless every gold entity label is a label of the model."""
-    check_label_subset({label for doc in docs for label in entity_labels(doc)}, component, model_labels, lang)
+    """ValueError unless the gold docs hold entities, each of a label of the model."""
+    gold = {label for doc in docs for label in entity_labels(doc)}
+    if not gold:
+        # Scored, such data gives F1 0 whatever the model does.
+        raise ValueError(f"{lang}: the gold docs hold no entities (doc.ents); expected NER test data")
+    check_label_subset(gold, component, model_labels, lang)
 
 
 def score(gold_docs: Sequence["Doc"], pred_docs: Sequence["Doc"], labels: Sequence[str],
