@@ -485,3 +485,51 @@ def test_baseline_equals_stock_spacy_transformers_forward_and_backward(tiny_bert
     for name, grad in grads["stock"].items():
         assert float(grad.abs().sum()) > 0, name  # the encoder fine-tunes
         numpy.testing.assert_allclose(grads["ours"][name].numpy(), grad.numpy(), atol=1e-6, rtol=1e-4, err_msg=name)
+
+
+# ---- documents of any length ---------------------------------------------------------------
+
+
+def test_a_long_document_is_labelled_as_its_sentences_alone(trained):
+    nlp = trained[0]
+    names = ["Anna", "Maria", "Peter", "Lucy", "Ivan", "Bob", "Carl", "Nobody"]
+    places = ["Berlin", "Paris", "Madrid", "Hamburg", "Moscow"]
+    verbs = ["lives in", "works in", "visited", "left", "likes"]
+    sentences = [f"{n} {v} {p} ." for n in names for v in verbs for p in places]
+    assert len(set(sentences)) == 200
+    long_doc = nlp(" ".join(sentences))
+    limit = nlp.get_pipe("transformer").model.tokenizer.model_max_length
+    assert len(long_doc._.trf_data.wordpieces.strings[0]) <= limit  # no span beyond the encoder's limit
+    assert sum(len(s) for s in long_doc._.trf_data.wordpieces.strings) > 3 * limit  # yet every word reached it
+    alone = list(nlp.pipe(sentences))
+    offset, same_tags, same_ents, tokens = 0, 0, 0, 0
+    for doc in alone:
+        part = long_doc[offset:offset + len(doc)]
+        assert part.text == doc.text
+        same_tags += sum(a.tag_ == b.tag_ for a, b in zip(part, doc))
+        tokens += len(doc)
+        ents = [(e.start - offset, e.end - offset, e.label_) for e in long_doc.ents if offset <= e.start < offset + len(doc)]
+        same_ents += ents == [(e.start, e.end, e.label_) for e in doc.ents]
+        offset += len(doc)
+    assert same_tags / tokens >= 0.98 and same_ents / len(alone) >= 0.98, (same_tags / tokens, same_ents / len(alone))
+    # Before, everything after the first 512 wordpieces was labelled from nothing.
+    assert long_doc[-2].tag_ == alone[-1][-2].tag_
+
+
+def test_a_long_sentence_without_punctuation_is_cut_into_segments(trained):
+    from dlfa_spacy.layers.long_spans import fit_spans
+
+    nlp = trained[0]
+    tokenizer = nlp.get_pipe("transformer").model.tokenizer
+    doc = nlp.make_doc(" ".join(["Anna lives in Berlin"] * 300))
+    spans = fit_spans(tokenizer, [doc[:]], 64)
+    assert [t.i for s in spans for t in s] == list(range(len(doc)))  # every token, in order, once
+    assert all(len(tokenizer(s.text)["input_ids"]) <= 64 for s in spans) and len(spans) > 10
+    # A span that fits is left alone; a pair is never cut (it is one sequence, truncated).
+    assert fit_spans(tokenizer, [doc[:8]], 64) == [doc[:8]]
+    from dlfa_spacy import pair_doc
+
+    pair = pair_doc(nlp, doc.text, "Anna lives in Berlin")
+    assert fit_spans(tokenizer, [pair[:]], 64) == [pair[:]]
+    labelled = nlp(doc.text)
+    assert all(t.tag_ for t in labelled)

@@ -25,6 +25,7 @@ from thinc.types import Ragged
 from ..pairs import encode_pairs, find_separator
 from .gradients import LayeredBatch, LayerGrads, layer_key
 from .layer_capture import convert_transformer_inputs, convert_transformer_outputs
+from .long_spans import fit_spans
 from .layer_choice import ALL_LOWER, ALL_STATES, Request, resolve_layers
 from .replace_listener import replace_listener, replace_listener_cfg
 
@@ -122,9 +123,12 @@ def forward(
     # An empty span (e.g. doc_spans on an empty doc) has nothing to encode and would
     # break the alignment; its doc gets an empty TransformerData instead.
     nested_spans = [[s for s in doc_spans if len(s)] for doc_spans in model.attrs["get_spans"](docs)]
+    # A span longer than the encoder takes becomes its sentences or segments, not a truncation.
+    limit = max_sequence_length(model)
+    nested_spans = [fit_spans(model.tokenizer, doc_spans, limit) for doc_spans in nested_spans]
     flat_spans = [span for doc_spans in nested_spans for span in doc_spans]
     maybe_flush_pytorch_cache(chance=model.attrs.get("flush_cache_chance", 0))
-    wordpieces, align = tokenize_spans(model.tokenizer, flat_spans, max_sequence_length(model))
+    wordpieces, align = tokenize_spans(model.tokenizer, flat_spans, limit)
     n_layers = num_hidden_layers(model)
     check_requests(model.attrs["fusion_layers"], n_layers, model.attrs["name"])
     layers = resolve_layers(model.attrs["fusion_layers"], n_layers)
