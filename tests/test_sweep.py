@@ -375,3 +375,50 @@ def test_layers_are_checked_against_the_encoder_before_any_trial(tiny_bert, tmp_
     check_layers([1, 3], config, [("encoder.name", str(tiny_bert))])
     # An encoder not on this machine yet (a hub name before its download): the trials will tell.
     check_layers([13], config, [("encoder.name", str(tmp_path / "not-downloaded"))])
+
+
+def sweep_inputs(tmp_path, tiny_bert) -> SweepSpec:
+    """A NER sweep whose config, data and test folder are real (the demo's English NER data)."""
+    from dlfa_spacy.corpora import convert_file
+
+    data = REPO / "assets" / "demo" / "wikiann"
+    spec = make_spec(tmp_path, config=tiny_ner_config(tmp_path / "ner.cfg"))
+    convert_file("wikiann", next(data.rglob("en/train")), spec.train, progress=False)
+    convert_file("wikiann", next(data.rglob("en/dev")), spec.dev, progress=False)
+    convert_file("wikiann", next(data.rglob("de/test")), spec.test_dir / "de.spacy", progress=False)
+    return spec
+
+
+@pytest.mark.parametrize("spoil,message", [
+    (lambda s: s.train.write_bytes(b"junk"), "--train: cannot read the corpus"),
+    (lambda s: (s.test_dir / "de.spacy").rename(s.test_dir / "de copy.spacy"),
+     "holds test files whose names are not language codes: 'de copy.spacy'"),
+    (lambda s: (s.test_dir / "de.spacy").unlink(), "holds no {lang}.spacy files"),
+    (lambda s: s.config.write_text(s.config.read_text().replace("components.ner", "components.tagger")),
+     "has no 'ner' component with a model.tok2vec"),
+])
+def test_bad_inputs_fail_before_any_trial(tmp_path, tiny_bert, spoil, message):
+    from dlfa_spacy.experiments.sweep import check_inputs
+
+    spec = sweep_inputs(tmp_path, tiny_bert)
+    check_inputs(spec)  # the real inputs pass
+    spoil(spec)
+    with pytest.raises(ValueError) as err:
+        check_inputs(spec)
+    assert message in str(err.value)
+
+
+def test_an_unreachable_cluster_fails_fast():
+    import socket
+
+    from dlfa_spacy.experiments.sweep import check_address
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]  # closed again before the check: nothing listens there
+    # A refused connection answers at once; one that never answers is given up after the timeout.
+    with pytest.raises(ValueError, match=f"--address '127.0.0.1:{port}': nothing answers at 127.0.0.1:{port}"):
+        check_address(f"127.0.0.1:{port}", timeout=5)
+    with pytest.raises(ValueError, match="expected auto, host:port or ray://host:port"):
+        check_address("somewhere")
+    check_address("auto")

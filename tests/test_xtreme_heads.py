@@ -354,10 +354,10 @@ def test_linear_decay_needs_a_corpus_and_a_run_length(tmp_path):
 
     with pytest.raises(ValueError, match=r"needs the training corpus \(corpus = \$\{paths.train\}\)"):
         linear_decay(2e-5, None, max_epochs=3, batch_size=32)
-    with pytest.raises(ValueError, match="training corpus '.*missing.spacy' does not exist"):
+    with pytest.raises(ValueError, match="linear_decay.v1: the corpus '.*missing.spacy' does not exist"):
         linear_decay(2e-5, str(tmp_path / "missing.spacy"), max_epochs=3, batch_size=32)
     (tmp_path / "junk.spacy").write_bytes(b"not a docbin")
-    with pytest.raises(ValueError, match="cannot read the training corpus '.*junk.spacy'"):
+    with pytest.raises(ValueError, match="linear_decay.v1: cannot read the corpus '.*junk.spacy'"):
         linear_decay(2e-5, str(tmp_path / "junk.spacy"), max_epochs=3, batch_size=32)
     with pytest.raises(ValueError, match=r"needs training.max_epochs >= 1 \(or 0 with training.max_steps > 0\)"):
         linear_decay(2e-5, str(tmp_path / "junk.spacy"), max_epochs=0, batch_size=32)

@@ -58,7 +58,15 @@ def sweep_cli(
     """
     from tqdm import tqdm
 
-    from ..experiments.sweep import SweepSpec, check_layers, check_overrides, run_trials, split_finished
+    from ..experiments.sweep import (
+        SweepSpec,
+        check_address,
+        check_inputs,
+        check_layers,
+        check_overrides,
+        run_trials,
+        split_finished,
+    )
 
     # Absolute paths: a Ray worker need not share the driver's working directory.
     spec = SweepSpec(config=config.resolve(), train=train.resolve(), dev=dev.resolve(), test_dir=test_dir.resolve(),
@@ -74,6 +82,10 @@ def sweep_cli(
     check_layers(layer_list, spec.config, spec.overrides)
     trials = plan_trials(layer_list, seed_list, auto=auto, scalar_mix=scalar_mix)
     skipped, todo = split_finished(spec, trials)
+    if todo:
+        # Everything a trial would fail on minutes later, inside its train.log, fails here first.
+        check_inputs(spec)
+        check_address(address)
     where = f"the Ray cluster at {address}" if address else "a local Ray instance"
     msg.info(f"Sweep of {task}: {len(trials)} trials, {len(skipped)} finished before, "
              f"{len(todo)} to run on {where}")

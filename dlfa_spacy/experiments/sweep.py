@@ -12,6 +12,7 @@ does not start or load it.
 """
 import json
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -23,9 +24,11 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 from thinc.api import Config
 
 from ..atomic import write_json_atomic
+from ..training.schedules import count_examples
 from ..results import INLINE_KEYS, LOG_FILE, METRICS_FILE, SEED_KEY, TRAINING_DIR, TRIALS_DIR
 from ..tasks import get_task
-from .evaluate import evaluate_pipeline
+from .evaluate import check_test_names, evaluate_pipeline
+from .pipeline_io import language_files
 from .trials import (
     DONE,
     FAILED,
@@ -124,6 +127,43 @@ def check_layers(layers: Iterable[int], config: Path, overrides: Iterable[Tuple[
     if too_deep:
         raise ValueError(f"--layers {','.join(map(str, too_deep))}: the encoder {name!r} has {depth} layers, so a "
                          f"fusion layer k must be in 1..{depth - 1}")
+
+
+def check_inputs(spec: SweepSpec) -> None:
+    """ValueError naming the file before any trial starts: data that cannot be read or is empty, test files not
+    named by language, or a config without the task's component."""
+    for flag, path in (("--train", spec.train), ("--dev", spec.dev)):
+        try:
+            n = count_examples(path)
+        except ValueError as err:
+            raise ValueError(f"{flag}: {err}") from None
+        if not n:
+            raise ValueError(f"{flag}: the corpus {str(path)!r} holds no docs")
+    check_test_names(get_task(spec.task), list(language_files(spec.test_dir)), spec.test_dir)
+    try:
+        components = Config().from_disk(spec.config, interpolate=False).get("components", {})
+    except Exception as err:  # confection reports a bad config in many ways
+        raise ValueError(f"Cannot read the config {spec.config}: {err}") from None
+    model = components.get(spec.component, {}).get("model", {})
+    if "tok2vec" not in model:
+        raise ValueError(f"The config {spec.config} has no {spec.component!r} component with a model.tok2vec, "
+                         f"which a {spec.task} sweep varies (components: {', '.join(components) or 'none'}); "
+                         "is it a config for another task?")
+
+
+def check_address(address: Optional[str], timeout: float = 10.0) -> None:
+    """ValueError within `timeout` seconds when a Ray cluster's host:port does not answer (Ray itself waits minutes)."""
+    if not address or address == "auto":
+        return
+    hostport = address.split("://", 1)[-1]
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"--address {address!r}: expected auto, host:port or ray://host:port")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as err:
+        raise ValueError(f"--address {address!r}: nothing answers at {host}:{port} within {timeout:g} s ({err}); "
+                         "is the Ray head node started (ray start --head)?") from None
 
 
 def train_command(spec: SweepSpec, trial: Trial) -> List[str]:

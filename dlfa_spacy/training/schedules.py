@@ -18,16 +18,15 @@ WARMUP_LINEAR = "warmup_linear.v1"
 
 
 def count_examples(corpus: Union[str, Path]) -> int:
-    """The number of docs in a .spacy file, or in every .spacy file under a folder."""
+    """The number of docs in a .spacy file, or in every .spacy file under a folder; ValueError naming it otherwise."""
     path = Path(corpus)
     files = sorted(path.rglob("*.spacy")) if path.is_dir() else [path]
     if not path.exists() or not files:
-        raise ValueError(f"dlfa_spacy.linear_decay.v1: the training corpus {str(path)!r} "
-                         + ("does not exist" if not path.exists() else "holds no .spacy files"))
+        raise ValueError(f"the corpus {str(path)!r} " + ("does not exist" if not path.exists() else "holds no .spacy files"))
     try:
         return sum(len(DocBin().from_disk(f)) for f in files)
     except Exception as err:  # a truncated or foreign file fails in many ways
-        raise ValueError(f"dlfa_spacy.linear_decay.v1: cannot read the training corpus {str(path)!r}: {err}") from err
+        raise ValueError(f"cannot read the corpus {str(path)!r}: {err}") from err
 
 
 def total_steps(n_examples: int, max_epochs: int, batch_size: int) -> int:
@@ -51,7 +50,11 @@ def linear_decay(initial_rate: float, corpus: Optional[str], max_epochs: int, ba
                          f"training.max_epochs >= 1 (or 0 with training.max_steps > 0); got {max_epochs!r}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"dlfa_spacy.linear_decay.v1: batch_size must be a positive number of docs; got {batch_size!r}")
-    steps = total_steps(count_examples(corpus), max_epochs, batch_size)
+    try:
+        n_examples = count_examples(corpus)
+    except ValueError as err:
+        raise ValueError(f"dlfa_spacy.linear_decay.v1: {err}") from None
+    steps = total_steps(n_examples, max_epochs, batch_size)
     if isinstance(max_steps, int) and max_steps > 0:
         steps = min(steps, max_steps)  # spaCy stops at whichever comes first
     return registry.schedules.get(WARMUP_LINEAR)(initial_rate=initial_rate, warmup_steps=warmup_steps,
