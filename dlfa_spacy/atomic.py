@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(path)
         # os.open with 0o666 lets the umask decide permissions, as for a plain open().
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as err:
@@ -37,6 +39,21 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+# A temp file this old is left by a killed write, not by one still running.
+STALE_SECONDS = 3600
+
+
+def remove_stale_temps(path: Path) -> None:
+    """Remove the temp files of earlier writes of `path` that were killed (older than STALE_SECONDS)."""
+    now = time.time()
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        try:
+            if now - stale.stat().st_mtime > STALE_SECONDS:
+                stale.unlink()
+        except OSError:
+            pass  # gone already, or not ours to remove: the write itself goes on
 
 
 def check_writable(path: Union[str, Path]) -> None:

@@ -774,3 +774,21 @@ def test_ud_trees_must_be_trees(tmp_path: Path, heads, message) -> None:
         convert_file("ud", path, tmp_path / "out.spacy", progress=False)
     assert str(err.value) == f"{path}, {message}"
     assert not (tmp_path / "out.spacy").exists()
+
+
+def test_a_pair_longer_than_spacy_takes_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "dev-de.tsv"
+    path.write_text("Ein Satz.\tNoch einer.\t1\n" + "a " * 600_000 + "\tkurz.\t0\n", encoding="utf8")
+    with pytest.raises(ValueError, match=r"dev-de.tsv, line 2: found a pair of 1200005 characters; expected sentences "
+                                         r"of fewer than 1000000 characters"):
+        convert_file("pawsx", path, tmp_path / "out.spacy", progress=False)
+
+
+def test_a_killed_writes_temp_file_is_cleaned_up(tmp_path: Path) -> None:
+    out = tmp_path / "out.spacy"
+    old, fresh = tmp_path / ".out.spacy.aaaaaaaaaaaa.tmp", tmp_path / ".out.spacy.bbbbbbbbbbbb.tmp"
+    old.write_bytes(b"half")
+    fresh.write_bytes(b"being written")
+    os.utime(old, (0, 0))  # left by a write killed long ago
+    convert_file("pawsx", FIXTURES / "pawsx_xtreme.tsv", out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [fresh.name, "out.spacy"]

@@ -660,3 +660,14 @@ def test_evaluate_records_the_item_ids_of_the_test_examples(xnli_setup, tmp_path
     # Without ids in the data (XTREME's files) there is no such key.
     plain = evaluate_pipeline(str(xnli_setup["model"]), xnli_setup["data"], task="xnli")
     assert "item_ids" not in plain["languages"]["de"]
+
+
+def test_a_truncated_model_file_names_the_model(xnli_setup, tmp_path):
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(xnli_setup["model"], model)
+    weights = model / "textcat" / "model"
+    weights.write_bytes(weights.read_bytes()[:100])
+    with pytest.raises(ValueError, match=f"Cannot load the model '{model}': .*truncated or from another version"):
+        evaluate_pipeline(str(model), xnli_setup["data"], task="xnli")

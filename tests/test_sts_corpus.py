@@ -511,3 +511,11 @@ def test_cli_convert_stsb(stsb: Path, tmp_path: Path) -> None:
     assert "scores: 0-1=30 1-2=16 2-3=16 3-4=19 4-5=19" in text
     docs = list(DocBin().from_disk(out).get_docs(XX.vocab))
     assert len(docs) == 100 and docs[0]._.sts_score == 2.5 and docs[-1]._.sts_score == 2.4
+
+
+def test_a_huge_field_is_named_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "stsb-en-test.csv"
+    path.write_text("A man sings.,A man plays.,3.2\n" + "x" * 200_000 + ",y,1.0\n", encoding="utf8")
+    with pytest.raises(ValueError, match=r"line 2: found a field longer than 131072 characters in 'xxx.*; expected "
+                                         r"fields of a sentence's length, at most 131072 characters each"):
+        convert(path, tmp_path)

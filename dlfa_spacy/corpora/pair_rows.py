@@ -10,6 +10,7 @@ from .lines import (
     Line,
     ReadStats,
     blank_nlp,
+    input_error,
     non_blank,
     read_lines,
     set_lang,
@@ -47,6 +48,10 @@ def pair_docs(
         if label is None:
             stats.skipped["without gold label"] += 1
             continue
+        if len(first) + len(second) >= nlp.max_length:
+            # spaCy would refuse it (E088) without naming the file or line.
+            raise input_error(path, lineno, f"a pair of {len(first) + len(second)} characters",
+                              f"sentences of fewer than {nlp.max_length} characters (spaCy's nlp.max_length)")
         doc = pair_doc(nlp, first, second)
         doc.cats = {name: float(name == label) for name in labels}
         if item is not None:

@@ -85,6 +85,10 @@ def _csv_fields(path: Path, lineno: int, text: str) -> List[str]:
         # strict: a stray quote is an error rather than silently part of the field.
         return next(csv.reader([text], dialect="excel", strict=True))
     except csv.Error as err:
+        if "field larger than field limit" in str(err):
+            limit = csv.field_size_limit()
+            raise input_error(path, lineno, f"a field longer than {limit} characters in {snippet(text)}",
+                              f"fields of a sentence's length, at most {limit} characters each") from None
         raise input_error(path, lineno, f"bad CSV quoting ({err}) in {snippet(text)}", _CSV_FIELDS) from None
 
 

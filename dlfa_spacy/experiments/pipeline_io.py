@@ -18,6 +18,9 @@ def load_model(model: Union[str, Path, Language]) -> Language:
         return spacy.load(model)
     except OSError as err:
         raise ValueError(f"Cannot load the model {str(model)!r}: {err}") from err
+    except Exception as err:  # a truncated weight file fails deep inside (e.g. "Unpack failed: incomplete input")
+        raise ValueError(f"Cannot load the model {str(model)!r}: {type(err).__name__}: {err} (is a file of it "
+                         "truncated or from another version?)") from err
 
 
 def language_files(data_dir: Path) -> Dict[str, Path]:
