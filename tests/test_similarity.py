@@ -268,3 +268,16 @@ def test_empty_docs_and_empty_batches(trained):
     alone = nlp("Anna lives in Berlin . [SEP] Anna lives in Germany .")._.sts_score
     assert docs[1]._.sts_score == pytest.approx(alone, abs=1e-6)
     assert nlp("")._.sts_score is None and list(nlp.pipe(["", ""]))[1]._.sts_score is None
+
+
+def test_pairs_longer_than_the_encoder_are_counted(trained, tmp_path):
+    from dlfa_spacy import pair_doc
+    from dlfa_spacy.experiments.pipeline_io import n_truncated_pairs
+
+    nlp = trained[0]
+    long_pair = pair_doc(nlp, " ".join(["Anna lives in Berlin ."] * 150), "Anna lives in Germany .")
+    short_pair = pair_doc(nlp, "Anna lives in Berlin .", "Anna lives in Germany .")
+    assert n_truncated_pairs(nlp, [long_pair, short_pair, long_pair]) == 2
+    # Cut longest-first: the hypothesis still reaches the encoder whole.
+    doc = nlp(long_pair)
+    assert doc._.sts_score is not None and doc._.trf_data.wordpieces.strings[0][-2] == "."

@@ -64,7 +64,7 @@ from ..results import (
 )
 from ..tasks import TASKS, Task, get_task, is_cross_lingual, is_pair_set
 from .calibrate import temperature_pipe, without_temperature
-from .pipeline_io import language_files, load_model, predict, read_docs, segment_predictions
+from .pipeline_io import language_files, load_model, n_truncated_pairs, predict, read_docs, segment_predictions
 
 
 SCALAR_MIX_ARCHITECTURES = ("dlfa_spacy.ScalarMix.v1", "dlfa_spacy.ScalarMixTransformer.v1")
@@ -219,6 +219,9 @@ def evaluate_pipeline(
             if all(item is not None for item in items):
                 # Which item each example is: the bootstrap pairs parallel languages on them.
                 languages[lang][ITEMS_KEY] = items
+            if not spec.is_token_task:
+                # A pair longer than the encoder takes is cut longest-first, as XTREME's tokenizer cuts it.
+                languages[lang]["n_truncated"] = n_truncated_pairs(nlp, docs)
             if spec.is_token_task:
                 # Sentences longer than the encoder takes ran, and are scored, as several XTREME segments.
                 languages[lang]["n_segmented"] = split

@@ -6,6 +6,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
+from ..pairs import find_separator, split_pair
 from ..tasks import get_task
 from ..training.segments import merge_segments, split_doc
 
@@ -57,6 +58,19 @@ def transformer_tokenizer(nlp: Language) -> Optional[Tuple[Any, int]]:
             )
         return tokenizer, int(tokenizer.model_max_length)
     return None
+
+
+def n_truncated_pairs(nlp: Language, docs: Sequence[Doc]) -> int:
+    """How many pair docs are longer than the encoder takes, so that it reads them cut longest-first."""
+    encoder = transformer_tokenizer(nlp)
+    if encoder is None:
+        return 0
+    tokenizer, limit = encoder
+    pairs = [split_pair(doc) for doc in docs if find_separator(doc[:]) is not None]
+    if not pairs:
+        return 0
+    ids = tokenizer([a for a, _ in pairs], [b for _, b in pairs], truncation=False)["input_ids"]
+    return sum(len(row) > limit for row in ids)
 
 
 def segment_predictions(
