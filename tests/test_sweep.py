@@ -422,3 +422,49 @@ def test_an_unreachable_cluster_fails_fast():
     with pytest.raises(ValueError, match="expected auto, host:port or ray://host:port"):
         check_address("somewhere")
     check_address("auto")
+
+
+def ray_cli(*args: str) -> subprocess.CompletedProcess:
+    """`ray ARGS` from this environment's Ray (with this process's environment, its token included)."""
+    ray = Path(sys.executable).parent / "ray"
+    return subprocess.run([str(ray), *args], capture_output=True, text=True, timeout=180, env=dict(os.environ))
+
+
+@pytest.mark.slow
+def test_sweep_on_a_two_node_ray_cluster(tiny_bert, tmp_path, monkeypatch):
+    # A real cluster on loopback: a head node and one more node, 1 CPU each, joined by address,
+    # with Ray's token authentication, as a cluster should run (the same token on every node and the driver).
+    import secrets
+    import socket
+
+    monkeypatch.setenv("RAY_AUTH_MODE", "token")
+    monkeypatch.setenv("RAY_AUTH_TOKEN", secrets.token_hex(32))
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    train = write_docbin(tmp_path / "train.spacy", TRAIN)
+    dev = write_docbin(tmp_path / "dev.spacy", TRAIN[:2])
+    for lang, items in TEST.items():
+        write_docbin(tmp_path / "test" / f"{lang}.spacy", items)
+    config = tiny_ner_config(tmp_path / "ner.cfg")
+    out = tmp_path / "sweep"
+    try:
+        head = ray_cli("start", "--head", "--port", str(port), "--node-ip-address", "127.0.0.1", "--num-cpus", "1",
+                       "--include-dashboard", "false", "--disable-usage-stats")
+        assert head.returncode == 0, head.stdout + head.stderr
+        node = ray_cli("start", "--address", f"127.0.0.1:{port}", "--node-ip-address", "127.0.0.1", "--num-cpus", "1",
+                       "--disable-usage-stats")
+        assert node.returncode == 0, node.stdout + node.stderr
+        count = subprocess.run([sys.executable, "-c", "import ray; ray.init(address='127.0.0.1:%d', log_to_driver=False); "
+                                "print(sum(n['Alive'] for n in ray.nodes()))" % port],
+                               capture_output=True, text=True, timeout=180, env=dict(os.environ))
+        assert count.stdout.strip().splitlines()[-1] == "2", count.stdout + count.stderr
+        result = run_sweep(str(config), "--train", str(train), "--dev", str(dev), "--test-dir", str(tmp_path / "test"),
+                           "--task", "ner", "--layers", "2", "--seeds", "0", "--output", str(out),
+                           "--address", f"127.0.0.1:{port}", "--override", "training.max_epochs=2",
+                           "--", "--encoder.name", os.path.relpath(tiny_bert, REPO))
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert f"on the Ray cluster at 127.0.0.1:{port}" in " ".join(result.stdout.split())
+        assert sorted(p.parent.name for p in out.glob("trials/*/metrics.json")) == ["DLFA-2-s0", "baseline-s0"]
+    finally:
+        ray_cli("stop", "--force")
