@@ -7,8 +7,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
 from ..pairs import find_separator, split_pair
-from ..tasks import get_task
-from ..training.segments import merge_segments, split_doc
+from ..training.segments import split_doc
 
 
 def load_model(model: Union[str, Path, Language]) -> Language:
@@ -106,29 +105,17 @@ def predict(
     gold_docs: Sequence[Doc],
     progress: Any = None,
     batch_size: Optional[int] = None,
-    task: Optional[str] = None,
 ) -> List[Doc]:
-    """Run the pipeline on fresh docs with the gold docs' words and spaces.
-
-    task: for a token task (ner, pos) on a pipeline with a transformer, each doc is run
-    as XTREME's wordpiece segments and the predictions are merged back onto its words.
-    """
+    """Run the pipeline on fresh docs with the gold docs' words and spaces (a token task: `segment_predictions`)."""
     # Building the input from gold tokens (not the text) keeps tokens aligned 1:1
     # and leaves no gold annotation on the docs the model sees.
     inputs = [
         Doc(nlp.vocab, words=[t.text for t in g], spaces=[bool(t.whitespace_) for t in g])
         for g in gold_docs
     ]
-    encoder = None if task is None or not get_task(task).is_token_task else transformer_tokenizer(nlp)
-    # Without an encoder there is no wordpiece limit: each doc is its own single segment.
-    segments = (
-        [split_doc(d, *encoder) or [d] for d in inputs] if encoder is not None else [[d] for d in inputs]
-    )
-    outputs = iter(nlp.pipe((s for segs in segments for s in segs), batch_size=batch_size))
     preds = []
-    for doc, segs in zip(inputs, segments):
-        predicted = [next(outputs) for _ in segs]
-        preds.append(merge_segments(doc, predicted) if encoder is not None else predicted[0])
+    for doc in nlp.pipe(inputs, batch_size=batch_size):
+        preds.append(doc)
         if progress is not None:
             progress.update(1)
     return preds
