@@ -1,9 +1,11 @@
 """The layer sweep: parsing, the trial plan, resumption, failures, and one real Ray run end to end."""
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Tuple
 
 import pytest
 import spacy
@@ -256,14 +258,25 @@ def run_sweep(*args: str) -> subprocess.CompletedProcess:
                           cwd=REPO, env=env, timeout=900)
 
 
-@pytest.mark.slow
-def test_sweep_end_to_end_with_ray(tiny_bert, tmp_path):
+def sweep_files(tmp_path: Path) -> Tuple[Path, Path, Path, Path]:
+    """(config, train, dev, output folder) of a small NER sweep, its test sets in tmp_path/test."""
     train = write_docbin(tmp_path / "train.spacy", TRAIN)
     dev = write_docbin(tmp_path / "dev.spacy", TRAIN[:2])
     for lang, items in TEST.items():
         write_docbin(tmp_path / "test" / f"{lang}.spacy", items)
-    config = tiny_ner_config(tmp_path / "ner.cfg")
-    out = tmp_path / "sweep"
+    return tiny_ner_config(tmp_path / "ner.cfg"), train, dev, tmp_path / "sweep"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (free when asked)."""
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        return free.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_sweep_end_to_end_with_ray(tiny_bert, tmp_path):
+    config, train, dev, out = sweep_files(tmp_path)
     args = [str(config), "--train", str(train), "--dev", str(dev), "--test-dir", str(tmp_path / "test"),
             "--task", "ner", "--layers", "2", "--seeds", "0,1", "--output", str(out), "--num-cpus", "2",
             "--override", "training.max_epochs=2"]
@@ -409,13 +422,9 @@ def test_bad_inputs_fail_before_any_trial(tmp_path, tiny_bert, spoil, message):
 
 
 def test_an_unreachable_cluster_fails_fast():
-    import socket
-
     from dlfa_spacy.experiments.sweep import check_address
 
-    with socket.socket() as free:
-        free.bind(("127.0.0.1", 0))
-        port = free.getsockname()[1]  # closed again before the check: nothing listens there
+    port = free_port()  # closed again before the check: nothing listens there
     # A refused connection answers at once; one that never answers is given up after the timeout.
     with pytest.raises(ValueError, match=f"--address '127.0.0.1:{port}': nothing answers at 127.0.0.1:{port}"):
         check_address(f"127.0.0.1:{port}", timeout=5)
@@ -435,19 +444,11 @@ def test_sweep_on_a_two_node_ray_cluster(tiny_bert, tmp_path, monkeypatch):
     # A real cluster on loopback: a head node and one more node, 1 CPU each, joined by address,
     # with Ray's token authentication, as a cluster should run (the same token on every node and the driver).
     import secrets
-    import socket
 
     monkeypatch.setenv("RAY_AUTH_MODE", "token")
     monkeypatch.setenv("RAY_AUTH_TOKEN", secrets.token_hex(32))
-    with socket.socket() as free:
-        free.bind(("127.0.0.1", 0))
-        port = free.getsockname()[1]
-    train = write_docbin(tmp_path / "train.spacy", TRAIN)
-    dev = write_docbin(tmp_path / "dev.spacy", TRAIN[:2])
-    for lang, items in TEST.items():
-        write_docbin(tmp_path / "test" / f"{lang}.spacy", items)
-    config = tiny_ner_config(tmp_path / "ner.cfg")
-    out = tmp_path / "sweep"
+    port = free_port()
+    config, train, dev, out = sweep_files(tmp_path)
     try:
         head = ray_cli("start", "--head", "--port", str(port), "--node-ip-address", "127.0.0.1", "--num-cpus", "1",
                        "--include-dashboard", "false", "--disable-usage-stats")
