@@ -2,8 +2,10 @@
 import json
 import os
 import socket
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Tuple
 
@@ -433,6 +435,44 @@ def test_an_unreachable_cluster_fails_fast():
     check_address("auto")
 
 
+@pytest.fixture
+def silent_port():
+    """A loopback port that accepts connections and never says a word (not a Ray cluster)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    yield server.getsockname()[1]
+    server.close()
+
+
+@pytest.mark.parametrize("scheme", ["", "ray://"])
+def test_a_port_that_is_not_ray_fails_at_the_deadline(silent_port, scheme):
+    from dlfa_spacy.experiments.sweep import check_address
+
+    start = time.monotonic()
+    with pytest.raises(ValueError, match=f"--address '{scheme}127.0.0.1:{silent_port}': something answers there "
+                                         "but no Ray cluster connected within 3 s"):
+        check_address(f"{scheme}127.0.0.1:{silent_port}", timeout=3)
+    # the deadline holds although Ray alone would retry for minutes (the child's start is on top)
+    assert time.monotonic() - start < 60
+
+
+def test_sweep_exits_on_sigterm_while_connecting(tmp_path, tiny_bert, silent_port):
+    config, train, dev, out = sweep_files(tmp_path)
+    command = [sys.executable, "-m", "dlfa_spacy", "sweep", str(config), "--train", str(train), "--dev", str(dev),
+               "--test-dir", str(tmp_path / "test"), "--task", "ner", "--layers", "2", "--seeds", "0",
+               "--output", str(out), "--address", f"127.0.0.1:{silent_port}",
+               "--", "--encoder.name", os.path.relpath(tiny_bert, REPO)]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    time.sleep(12)  # past the input checks, into the connection (whose deadline is 30 s)
+    assert process.poll() is None
+    process.terminate()
+    assert process.wait(timeout=10) == -signal.SIGTERM
+    assert f"Connecting to the Ray cluster at 127.0.0.1:{silent_port}" in process.stdout.read()
+    assert not (out / "trials").exists()
+
+
 def ray_cli(*args: str) -> subprocess.CompletedProcess:
     """`ray ARGS` from this environment's Ray (with this process's environment, its token included)."""
     ray = Path(sys.executable).parent / "ray"
@@ -447,11 +487,12 @@ def test_sweep_on_a_two_node_ray_cluster(tiny_bert, tmp_path, monkeypatch):
 
     monkeypatch.setenv("RAY_AUTH_MODE", "token")
     monkeypatch.setenv("RAY_AUTH_TOKEN", secrets.token_hex(32))
-    port = free_port()
+    port, client_port = free_port(), free_port()
     config, train, dev, out = sweep_files(tmp_path)
     try:
         head = ray_cli("start", "--head", "--port", str(port), "--node-ip-address", "127.0.0.1", "--num-cpus", "1",
-                       "--include-dashboard", "false", "--disable-usage-stats")
+                       "--ray-client-server-port", str(client_port), "--include-dashboard", "false",
+                       "--disable-usage-stats")
         assert head.returncode == 0, head.stdout + head.stderr
         node = ray_cli("start", "--address", f"127.0.0.1:{port}", "--node-ip-address", "127.0.0.1", "--num-cpus", "1",
                        "--disable-usage-stats")
@@ -460,12 +501,14 @@ def test_sweep_on_a_two_node_ray_cluster(tiny_bert, tmp_path, monkeypatch):
                                 "print(sum(n['Alive'] for n in ray.nodes()))" % port],
                                capture_output=True, text=True, timeout=180, env=dict(os.environ))
         assert count.stdout.strip().splitlines()[-1] == "2", count.stdout + count.stderr
-        result = run_sweep(str(config), "--train", str(train), "--dev", str(dev), "--test-dir", str(tmp_path / "test"),
-                           "--task", "ner", "--layers", "2", "--seeds", "0", "--output", str(out),
-                           "--address", f"127.0.0.1:{port}", "--override", "training.max_epochs=2",
-                           "--", "--encoder.name", os.path.relpath(tiny_bert, REPO))
-        assert result.returncode == 0, result.stdout + result.stderr
-        assert f"on the Ray cluster at 127.0.0.1:{port}" in " ".join(result.stdout.split())
-        assert sorted(p.parent.name for p in out.glob("trials/*/metrics.json")) == ["DLFA-2-s0", "baseline-s0"]
+        # once as a driver joined to the cluster, once through the Ray client (ray://)
+        for address, output in [(f"127.0.0.1:{port}", out), (f"ray://127.0.0.1:{client_port}", tmp_path / "client")]:
+            result = run_sweep(str(config), "--train", str(train), "--dev", str(dev),
+                               "--test-dir", str(tmp_path / "test"), "--task", "ner", "--layers", "2", "--seeds", "0",
+                               "--output", str(output), "--address", address, "--override", "training.max_epochs=2",
+                               "--", "--encoder.name", os.path.relpath(tiny_bert, REPO))
+            assert result.returncode == 0, result.stdout + result.stderr
+            assert f"on the Ray cluster at {address}" in " ".join(result.stdout.split())
+            assert sorted(p.parent.name for p in output.glob("trials/*/metrics.json")) == ["DLFA-2-s0", "baseline-s0"]
     finally:
         ray_cli("stop", "--force")

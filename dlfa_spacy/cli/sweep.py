@@ -85,7 +85,9 @@ def sweep_cli(
     if todo:
         # Everything a trial would fail on minutes later, inside its train.log, fails here first.
         check_inputs(spec)
-        check_address(address)
+        if address:
+            msg.text(f"Connecting to the Ray cluster at {address} ...")
+            check_address(address)
     where = f"the Ray cluster at {address}" if address else "a local Ray instance"
     msg.info(f"Sweep of {task}: {len(trials)} trials, {len(skipped)} finished before, "
              f"{len(todo)} to run on {where}")

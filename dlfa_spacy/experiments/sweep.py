@@ -151,8 +151,8 @@ def check_inputs(spec: SweepSpec) -> None:
                          "is it a config for another task?")
 
 
-def check_address(address: Optional[str], timeout: float = 10.0) -> None:
-    """ValueError within `timeout` seconds when a Ray cluster's host:port does not answer (Ray itself waits minutes)."""
+def check_address(address: Optional[str], timeout: float = 30.0) -> None:
+    """ValueError within about `timeout` seconds when `address` is not a Ray cluster that answers (Ray itself waits minutes)."""
     if not address or address == "auto":
         return
     hostport = address.split("://", 1)[-1]
@@ -164,6 +164,35 @@ def check_address(address: Optional[str], timeout: float = 10.0) -> None:
     except OSError as err:
         raise ValueError(f"--address {address!r}: nothing answers at {host}:{port} within {timeout:g} s ({err}); "
                          "is the Ray head node started (ray start --head)?") from None
+    _probe_ray(address, timeout)
+
+
+# A port can answer without being a Ray head (or a client server): then ray.init retries for
+# minutes. So a child process connects first, and SIGALRM's default action ends it at the
+# deadline even while Ray's C++ client blocks, so no probe outlives the check.
+_PROBE = """
+import signal, sys
+signal.alarm({seconds})
+import ray
+ray.init(address={address!r}, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+print("cpus", ray.cluster_resources().get("CPU", 0))
+"""
+
+
+def _probe_ray(address: str, timeout: float) -> None:
+    """ValueError unless a Ray driver can connect to `address` within `timeout` seconds."""
+    code = _PROBE.format(seconds=max(1, int(timeout)), address=address)
+    try:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout + 30)
+    except subprocess.TimeoutExpired:
+        done = None
+    if done is not None and done.returncode == 0 and "cpus" in done.stdout:
+        return
+    if done is None or done.returncode == -14:  # -SIGALRM: the deadline passed
+        raise ValueError(f"--address {address!r}: something answers there but no Ray cluster connected within "
+                         f"{timeout:g} s; is it the head node's GCS port (default 6379), or its client port for ray://?")
+    lines = [line for line in (done.stderr or "").strip().splitlines() if line.strip()]
+    raise ValueError(f"--address {address!r}: cannot connect to a Ray cluster: {lines[-1] if lines else 'no output'}")
 
 
 def train_command(spec: SweepSpec, trial: Trial) -> List[str]:
