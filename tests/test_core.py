@@ -1,5 +1,6 @@
 """Core behaviour of dlfa_spacy.TransformerModel.v1 + dlfa_spacy.DLFA.v1 on a tiny local BERT."""
 import copy
+import re
 
 import numpy
 import pytest
@@ -313,6 +314,21 @@ def test_to_disk_and_load_give_identical_predictions_and_statistics(trained, tmp
     for name in ("ner", "tagger"):
         numpy.testing.assert_array_equal(
             token_vectors(loaded, name, texts[:2])[1], token_vectors(nlp, name, texts[:2])[1])
+
+
+@pytest.mark.parametrize("override, message", [
+    ({"layer": 3}, "trained with layer = 2, and the config asks for layer = 3."),
+    ({"layer": "auto"}, "trained with layer = 2, and the config asks for layer = 'auto'."),
+    ({"reduction": 2}, "trained with reduction = 4, and the config asks for reduction = 2."),
+])
+def test_a_config_override_the_trained_weights_cannot_follow_is_an_error(trained, tmp_path, override, message):
+    # Thinc restores the saved attrs over the configured ones: without the check this pipeline
+    # would report the override in nlp.config and run with the saved layer.
+    trained[0].to_disk(tmp_path / "pipeline")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        spacy.load(tmp_path / "pipeline", config={"components": {"ner": {"model": {"tok2vec": override}}}})
+    same = spacy.load(tmp_path / "pipeline", config={"components": {"ner": {"model": {"tok2vec": {"layer": 2}}}}})
+    assert fusion_nodes(same, "ner")[0].attrs["layer"] == 2
 
 
 def test_to_bytes_and_from_bytes_give_identical_predictions(trained, tiny_bert):

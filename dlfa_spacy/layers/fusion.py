@@ -24,6 +24,7 @@ from .aif import PARAM_NAMES, SHAPES, STAT_NAMES, aif
 from .gradients import LayeredData, layer_key, layer_of_key
 from .layer_choice import LayerSetting, is_auto
 from .layer_mix import mix_layers, mix_logits_gradient, mix_weights_of
+from .trained_settings import SETTINGS_ATTR, TrainedSettings
 
 # The logits a of "auto"'s mix softmax(a) over the candidate layers.
 MIX_PARAM = "mix_logits"
@@ -52,6 +53,7 @@ def AIFFusion(
             "candidates": list(candidates) if candidates else None,
             "reduction": reduction,
             "grad_factor": grad_factor,
+            SETTINGS_ATTR: TrainedSettings(layer, tuple(candidates) if candidates else None, reduction),
         },
     )
 
