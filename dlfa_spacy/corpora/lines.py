@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, List, Optional, Tuple
+from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import spacy
 from spacy.language import Language
@@ -45,6 +45,15 @@ def snippet(text: str, width: int = 60) -> str:
 def input_error(path: Path, lineno: int, found: str, expected: str) -> ValueError:
     """Build the ValueError for bad input at one line."""
     return ValueError(f"{path}, line {lineno}: found {found}; expected {expected}")
+
+
+def check_sentence_length(path: Path, lineno: int, words: Sequence[str], max_length: int) -> None:
+    """ValueError naming the sentence's first line when its words exceed spaCy's nlp.max_length characters."""
+    length = sum(len(word) for word in words)
+    if length >= max_length:
+        # spaCy accepts such a Doc built from words, then refuses its text later (E088), far from the file.
+        raise input_error(path, lineno, f"a sentence of {length} characters",
+                          f"sentences of fewer than {max_length} characters (spaCy's nlp.max_length)")
 
 
 def _count_lines(path: Path) -> int:

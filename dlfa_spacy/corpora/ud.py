@@ -13,6 +13,7 @@ from .lines import (
     Line,
     ReadStats,
     blank_nlp,
+    check_sentence_length,
     input_error,
     read_lines,
     sentence_blocks,
@@ -217,6 +218,7 @@ def _fused_doc(path: Path, block: List[Line], vocab: Vocab, lang: Optional[str],
 def _conllu_doc(path: Path, block: List[Line], vocab: Vocab) -> Optional[Doc]:
     """Build one POS Doc of syntactic words from a CoNLL-U sentence (None if it has no words)."""
     words, ranges = _parse_conllu(path, block)
+    check_sentence_length(path, block[0][0], [word.cols[1] for word in words], blank_nlp().max_length)
     return _words_doc(words, ranges, vocab, path) if words else None
 
 
@@ -227,6 +229,7 @@ def _udpos_xtreme_doc(path: Path, block: List[Line], vocab: Vocab) -> Doc:
         token, tag = split_fields(path, lineno, text, 2, "token<TAB>UPOS")
         words.append(token)
         pos.append(_upos(path, lineno, tag))
+    check_sentence_length(path, block[0][0], words, blank_nlp().max_length)
     return Doc(vocab, words=words, spaces=token_spaces(len(words)), pos=pos)
 
 

@@ -11,6 +11,7 @@ from .lines import (
     Line,
     ReadStats,
     blank_nlp,
+    check_sentence_length,
     input_error,
     read_lines,
     sentence_blocks,
@@ -73,7 +74,9 @@ def _wikiann_doc(path: Path, block: List[Line], original: bool, lang: Optional[s
             raise input_error(path, lineno, f"an empty token in {snippet(text)}", expected)
         words.append(token)
         tags.append(_bio_tag(path, lineno, tag))
-    doc = Doc(blank_nlp(lang).vocab, words=words, spaces=token_spaces(len(words)))
+    nlp = blank_nlp(lang)
+    check_sentence_length(path, block[0][0], words, nlp.max_length)
+    doc = Doc(nlp.vocab, words=words, spaces=token_spaces(len(words)))
     doc.ents = [Span(doc, start, end, label=label) for label, start, end in bio_spans(tags)]
     return set_lang(doc, lang)
 
