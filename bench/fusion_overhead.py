@@ -55,6 +55,9 @@ import spacy
 from spacy.training import Example
 from thinc.api import Config
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import median_ratio, single_thread  # noqa: E402
+
 VARIANTS = ("A", "B", "C", "D", "E")
 # The JSON key of each rival's headline ratios (B's are at the top level, for compatibility).
 RATIO_KEYS = {"C": "naive", "D": "auto", "E": "scalar_mix"}
@@ -152,47 +155,76 @@ def rotated(round_i: int) -> Tuple[str, ...]:
 
 
 def measure_inference(pipelines: Dict, texts: List[str], rounds: int) -> Dict[str, Dict[str, List[float]]]:
-    """Words/s per round and trf_data bytes per doc; variants interleaved batch by batch."""
-    out = {v: {"words_per_s": [], "trf_data": []} for v in VARIANTS}
+    """Words/s (wall), CPU seconds of this thread, and trf_data bytes per doc, per round; variants interleaved batch by batch."""
+    out = {v: {"words_per_s": [], "cpu_seconds": [], "trf_data": []} for v in VARIANTS}
     for round_i in range(rounds):
         seconds = {v: 0.0 for v in VARIANTS}
+        cpu = {v: 0.0 for v in VARIANTS}
         words = {v: 0 for v in VARIANTS}
         data = {v: [] for v in VARIANTS}
         for batch_i, batch in enumerate(batches(texts)):
             for v in rotated(round_i + batch_i):
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.thread_time()
                 docs = list(pipelines[v].pipe(batch, batch_size=32))
+                cpu[v] += time.thread_time() - start_cpu
                 seconds[v] += time.perf_counter() - start
                 words[v] += sum(len(d) for d in docs)
                 data[v].extend(trf_data_bytes(d) for d in docs)
         for v in VARIANTS:
             out[v]["words_per_s"].append(words[v] / seconds[v])
+            out[v]["cpu_seconds"].append(cpu[v])
             out[v]["trf_data"].append(sum(data[v]) / len(data[v]))
     return out
 
 
-def measure_training(pipelines: Dict, optimizers: Dict, texts: List[str], rounds: int) -> Dict[str, List[float]]:
-    """Training words/s per round; variants interleaved update by update."""
-    out = {v: [] for v in VARIANTS}
+def measure_training(pipelines: Dict, optimizers: Dict, texts: List[str], rounds: int) -> Dict[str, Dict[str, List[float]]]:
+    """Training words/s (wall) and CPU seconds of this thread per round; variants interleaved update by update."""
+    out = {v: {"words_per_s": [], "cpu_seconds": []} for v in VARIANTS}
     for round_i in range(rounds):
         seconds = {v: 0.0 for v in VARIANTS}
+        cpu = {v: 0.0 for v in VARIANTS}
         words = {v: 0 for v in VARIANTS}
         for batch_i, batch in enumerate(batches(texts)):
             for v in rotated(round_i + batch_i):
-                seconds[v] += time_update(pipelines[v], batch, optimizers[v])
+                wall, cpu_s = time_update(pipelines[v], batch, optimizers[v])
+                seconds[v] += wall
+                cpu[v] += cpu_s
                 words[v] += sum(len(t.split()) for t in batch)
         for v in VARIANTS:
-            out[v].append(words[v] / seconds[v])
+            out[v]["words_per_s"].append(words[v] / seconds[v])
+            out[v]["cpu_seconds"].append(cpu[v])
     return out
 
 
-def time_update(nlp, texts: List[str], optimizer) -> float:
-    """Seconds for one nlp.update on the texts (tagger examples)."""
+def tagger_examples(nlp, texts: List[str]) -> List[Example]:
     docs = [nlp.make_doc(t) for t in texts]
-    egs = [Example.from_dict(d, {"tags": [TAGS[i % 5] for i in range(len(d))]}) for d in docs]
-    start = time.perf_counter()
+    return [Example.from_dict(d, {"tags": [TAGS[i % 5] for i in range(len(d))]}) for d in docs]
+
+
+def time_update(nlp, texts: List[str], optimizer) -> Tuple[float, float]:
+    """(wall seconds, CPU seconds of this thread) for one nlp.update on the texts (tagger examples)."""
+    egs = tagger_examples(nlp, texts)
+    start, start_cpu = time.perf_counter(), time.thread_time()
     nlp.update(egs, sgd=optimizer, drop=0.1)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.thread_time() - start_cpu
+
+
+def flops_per_word(nlp, texts: List[str], optimizer) -> Dict[str, float]:
+    """torch's count of floating-point operations per word: one inference pass and one update over the texts."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    words = sum(len(t.split()) for t in texts)
+    with FlopCounterMode(display=False) as counter:
+        list(nlp.pipe(texts, batch_size=32))
+    inference = counter.get_total_flops()
+    with FlopCounterMode(display=False) as counter:
+        nlp.update(tagger_examples(nlp, texts), sgd=optimizer, drop=0.0)
+    return {"inference": inference / words, "training": counter.get_total_flops() / words}
+
+
+def analytic_aif_share(reduction: int, n_layers: int) -> float:
+    """AIF's multiply-adds over the encoder's, per token: 2 E^2/r (the local branch) against about 12 L E^2."""
+    return 2 / (reduction * 12 * n_layers)
 
 
 def _status_bytes(field: str) -> int:
@@ -247,6 +279,8 @@ def run(args: argparse.Namespace, partial: Optional[Path] = None) -> Dict:
             # One untimed pass each: first calls pay for lazy allocations and caches.
             list(pipelines[v].pipe(warm))
             time_update(pipelines[v], warm, optimizers[v])
+        flop_texts = make_texts(8, args.main_length, seed=5)
+        flops = {v: flops_per_word(pipelines[v], flop_texts, optimizers[v]) for v in VARIANTS}
         by_length: Dict[str, Dict] = {}
         for length in args.lengths:
             infer_texts = make_texts(max(2, args.infer_words // length), length, seed=length)
@@ -268,9 +302,14 @@ def run(args: argparse.Namespace, partial: Optional[Path] = None) -> Dict:
                 texts = make_texts(max(2, args.infer_words // length), length, seed=7)
                 memory[str(length)] = {v: peak_rss(v, model_path, args.layer, texts) for v in VARIANTS}
     by_ratio = {length: ratios(stats, memory.get(length, {})) for length, stats in by_length.items()}
+    for v in VARIANTS[1:]:
+        for stats in by_ratio.values():
+            stats[v]["flops_ratio"] = {kind: flops[v][kind] / flops["A"][kind] for kind in ("inference", "training")}
     main = by_ratio[str(args.main_length)]
     result: Dict = {**main["B"], **{key: main[v] for v, key in RATIO_KEYS.items()}}
     result.update({
+        "flops_per_word": flops,
+        "analytic_aif_share": analytic_aif_share(4, 12),
         "ratios_by_length": by_ratio,
         "by_length": by_length,
         "rounds": args.rounds,
@@ -285,14 +324,16 @@ def run(args: argparse.Namespace, partial: Optional[Path] = None) -> Dict:
 
 
 def summarise(inference: Dict, training: Dict) -> Dict[str, Dict]:
-    """Per variant: the median over rounds of each measure, and the per-round words/s."""
+    """Per variant: the median over rounds of each measure, and the per-round figures."""
     return {
         v: {
             "inference_words_per_s": statistics.median(inference[v]["words_per_s"]),
-            "training_words_per_s": statistics.median(training[v]) if training else None,
+            "training_words_per_s": statistics.median(training[v]["words_per_s"]) if training else None,
             "trf_data_bytes_per_doc": statistics.median(inference[v]["trf_data"]),
             "inference_words_per_s_rounds": list(inference[v]["words_per_s"]),
-            "training_words_per_s_rounds": list(training[v]) if training else None,
+            "training_words_per_s_rounds": list(training[v]["words_per_s"]) if training else None,
+            "inference_cpu_seconds_rounds": list(inference[v]["cpu_seconds"]),
+            "training_cpu_seconds_rounds": list(training[v]["cpu_seconds"]) if training else None,
         }
         for v in VARIANTS
     }
@@ -334,9 +375,17 @@ def ratios(stats: Dict[str, Dict], memory: Dict[str, Dict[str, int]]) -> Dict[st
 
     speed = speed_ratios(stats)
     a_data = stats["A"]["trf_data_bytes_per_doc"]
+
+    def cpu(variant: str, kind: str) -> Optional[Dict[str, float]]:
+        # X/A of CPU seconds on the same words (a cost: above 1 is slower), with a bootstrap interval.
+        a, x = stats["A"][f"{kind}_cpu_seconds_rounds"], stats[variant][f"{kind}_cpu_seconds_rounds"]
+        return median_ratio(x, a) if a and x else None
+
     return {
         v: {
             **speed[v],
+            "cpu_time_ratio": cpu(v, "inference"),
+            "train_cpu_time_ratio": cpu(v, "training"),
             # Deterministic: the same docs give the same arrays in every round.
             "trf_data_ratio": stats[v]["trf_data_bytes_per_doc"] / a_data if a_data else None,
             "rss_ratio": rss(v),
@@ -382,7 +431,9 @@ def count_parameters(path: Path) -> int:
 def torch_threads(n: int) -> None:
     import torch
 
-    if n:
+    if n == 1:
+        single_thread()
+    elif n:
         torch.set_num_threads(n)
 
 
@@ -397,7 +448,9 @@ def main(argv=None) -> None:
     parser.add_argument("--main-length", type=int, default=64, help="doc length the headline ratios use")
     parser.add_argument("--infer-words", type=int, default=4096, help="words per inference measurement")
     parser.add_argument("--train-words", type=int, default=1024, help="words per training measurement (0: skip)")
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads; 1 (the default) keeps all work on the measuring thread, as the "
+                             "CPU-time ratios need (0: torch's default)")
     parser.add_argument("--tiny", action="store_true", help="a 12-layer width-32 encoder (smoke runs)")
     parser.add_argument("--skip-memory", action="store_true", help="skip the peak-RSS subprocesses")
     args = parser.parse_args(argv)
@@ -408,8 +461,8 @@ def main(argv=None) -> None:
     result = run(args, partial)
     write_json(args.json, result)
     partial.unlink(missing_ok=True)
-    keys = ("inference_ratio", "train_ratio", "trf_data_ratio", "rss_ratio", "rss_growth_ratio",
-            *RATIO_KEYS.values())
+    keys = ("inference_ratio", "train_ratio", "cpu_time_ratio", "train_cpu_time_ratio", "flops_ratio",
+            "trf_data_ratio", "rss_ratio", "rss_growth_ratio", *RATIO_KEYS.values())
     print(json.dumps({k: result[k] for k in keys}, indent=2))
 
 

@@ -11,6 +11,7 @@ from thinc.api import Adam, fix_random_seed
 import dlfa_spacy.architectures
 from dlfa_spacy.layers import AIFFusion, layer_key
 from dlfa_spacy.layers.fusion import MIX_PARAM
+from dlfa_spacy.layers.inference_mix import PREMIXED_KEY, mix_key
 from dlfa_spacy.mix_weights import layer_weights
 
 TRAIN = [
@@ -49,7 +50,30 @@ def test_default_candidates_are_every_lower_layer_and_start_uniform(tiny_bert):
     assert node.get_param(MIX_PARAM).tolist() == [0.0, 0.0, 0.0]
     assert layer_weights(nlp) == {"tagger": pytest.approx({1: 1 / 3, 2: 1 / 3, 3: 1 / 3})}
     batch = nlp.get_pipe("transformer").predict([nlp.make_doc("Anna lives in Berlin .")])
-    assert list(batch.model_output.keys()) == BASE_KEYS + [layer_key(1), layer_key(2), layer_key(3)]
+    # At prediction the encoder sums the candidates as it makes them and keeps only the sum.
+    assert list(batch.model_output.keys()) == BASE_KEYS + [mix_key(0)]
+    hidden = hf_hidden_states(nlp, batch)
+    numpy.testing.assert_allclose(batch.model_output[mix_key(0)].numpy(), sum(hidden[k] for k in (1, 2, 3)) / 3,
+                                  rtol=1e-5, atol=1e-6)
+
+
+def hf_hidden_states(nlp, batch):
+    """HF's own hidden states for the batch's wordpieces, as numpy arrays."""
+    hf = nlp.get_pipe("transformer").model.transformer
+    with torch.no_grad():
+        out = hf(input_ids=torch.tensor(batch.wordpieces.input_ids),
+                 attention_mask=torch.tensor(batch.wordpieces.attention_mask), output_hidden_states=True)
+    return [h.numpy() for h in out.hidden_states]
+
+
+def candidate_datas(nlp, docs):
+    """Per-doc transformer output with the candidate layers kept, as in training (no premixing)."""
+    trf = nlp.get_pipe("transformer").model
+    linked, trf.linked_listeners = trf.linked_listeners, []
+    try:
+        return trf.predict(docs).split_by_doc()
+    finally:
+        trf.linked_listeners = linked
 
 
 def test_explicit_candidates_keep_only_those_layers_and_docs_stay_lean(tiny_bert):
@@ -57,7 +81,10 @@ def test_explicit_candidates_keep_only_those_layers_and_docs_stay_lean(tiny_bert
     assert fusion(nlp).attrs["candidates"] == [1, 3]
     assert sorted(layer_weights(nlp)["tagger"]) == [1, 3]
     batch = nlp.get_pipe("transformer").predict([nlp.make_doc("Anna lives in Berlin .")])
-    assert list(batch.model_output.keys()) == BASE_KEYS + [layer_key(1), layer_key(3)]
+    assert list(batch.model_output.keys()) == BASE_KEYS + [mix_key(0)]
+    hidden = hf_hidden_states(nlp, batch)
+    numpy.testing.assert_allclose(batch.model_output[mix_key(0)].numpy(), (hidden[1] + hidden[3]) / 2,
+                                  rtol=1e-5, atol=1e-6)
     # After the pipeline: what the stock pipeline keeps, the candidates dropped.
     doc = nlp("Anna lives in Berlin .")
     assert list(doc._.trf_data.model_output.keys()) == BASE_KEYS
@@ -79,7 +106,7 @@ def test_mix_of_one_hot_weights_is_the_fixed_layer_fusion(tiny_bert):
     nlp, _, _ = initialized(tiny_bert)
     node = fusion(nlp)
     docs = [nlp.make_doc(t) for t, _ in TRAIN]
-    datas = nlp.get_pipe("transformer").predict(docs).split_by_doc()
+    datas = candidate_datas(nlp, docs)
     fixed = AIFFusion(2, reduction=node.attrs["reduction"])
     fixed.initialize(X=datas)
     for name in fixed.param_names:
@@ -99,6 +126,35 @@ def test_mix_of_one_hot_weights_is_the_fixed_layer_fusion(tiny_bert):
     for got, want in zip(node.predict(datas), fixed.predict(mean_datas)):
         numpy.testing.assert_allclose(got.model_output.last_hidden_state, want.model_output.last_hidden_state,
                                       rtol=1e-5, atol=1e-6)
+
+
+def test_prediction_premixed_in_the_encoder_equals_the_mix_of_kept_candidates(tiny_bert):
+    nlp, egs, optimizer = initialized(tiny_bert)
+    for _ in range(3):
+        nlp.update(egs, sgd=Adam(0.01), drop=0.0)
+    node = fusion(nlp)
+    node.set_param(MIX_PARAM, numpy.asarray([0.7, -0.4, 0.1], dtype="f"))  # not uniform
+    texts = [t for t, _ in TRAIN] + ["Иван живёт в Москве .", ""]
+    docs = [nlp.make_doc(t) for t in texts]
+    kept = candidate_datas(nlp, docs)
+    listener = next(n for n in nlp.get_pipe("tagger").model.walk() if n.name == "dlfa-listener")
+    premixed = [listener.predict([doc])[0] for doc in nlp.get_pipe("transformer").pipe([nlp.make_doc(t) for t in texts])]
+    assert all(PREMIXED_KEY in d.model_output for d in premixed if d.model_output.get("last_hidden_state") is not None
+               and d.model_output.last_hidden_state.size)
+    for got, want in zip(node.predict(premixed), node.predict(kept)):
+        if want.model_output.get("last_hidden_state") is None or not want.model_output.last_hidden_state.size:
+            assert got.model_output.get("last_hidden_state") is None or not got.model_output.last_hidden_state.size
+            continue
+        numpy.testing.assert_allclose(got.model_output.last_hidden_state, want.model_output.last_hidden_state,
+                                      rtol=1e-5, atol=1e-5)
+
+
+def test_training_on_premixed_layers_is_a_clear_error(tiny_bert):
+    # A frozen transformer annotates docs by prediction; the mix cannot learn from its sum.
+    nlp, _, _ = initialized(tiny_bert)
+    doc = nlp.get_pipe("transformer")(nlp.make_doc("Anna lives in Berlin ."))
+    with pytest.raises(ValueError, match="already mixed for prediction, in training"):
+        nlp.get_pipe("tagger").model.begin_update([doc])
 
 
 def test_one_update_reaches_every_candidate_layer_and_the_mix(tiny_bert):

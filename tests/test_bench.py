@@ -11,8 +11,17 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = ["A", "B", "C", "D", "E"]
-RATIO_KEYS = {"inference_ratio", "train_ratio", "trf_data_ratio", "rss_ratio", "rss_growth_ratio"}
+RATIO_KEYS = {"inference_ratio", "train_ratio", "cpu_time_ratio", "train_cpu_time_ratio", "flops_ratio",
+              "trf_data_ratio", "rss_ratio", "rss_growth_ratio"}
 SPREAD_KEYS = {"median", "min", "max"}
+INTERVAL_KEYS = {"median", "ci_low", "ci_high", "half_width", "rounds"}
+
+
+def assert_interval(value, what):
+    assert isinstance(value, dict) and set(value) == INTERVAL_KEYS, what
+    assert value["rounds"] == 2, what
+    assert 0 < value["ci_low"] <= value["median"] <= value["ci_high"], what
+    assert value["half_width"] == pytest.approx((value["ci_high"] - value["ci_low"]) / 2), what
 
 
 def assert_spread(value, what):
@@ -34,11 +43,24 @@ def test_benchmark_writes_ratio_spreads_for_every_rival_and_length(tmp_path):
     headline = {"B": data, "C": data["naive"], "D": data["auto"], "E": data["scalar_mix"]}
     assert set(data) == RATIO_KEYS | {
         "naive", "auto", "scalar_mix", "ratios_by_length", "by_length", "rounds", "lengths", "main_length",
-        "encoder", "peak_rss_bytes", "threads", "variants"}
+        "encoder", "peak_rss_bytes", "threads", "variants", "flops_per_word", "analytic_aif_share"}
+    assert data["threads"] == 1
+    # AIF's local branch (2 E^2/r per token) against the encoder's 12 L E^2: 1/(6 r L) with r = 4, L = 12.
+    assert data["analytic_aif_share"] == pytest.approx(1 / 288)
+    assert sorted(data["flops_per_word"]) == VARIANTS
+    for variant, flops in data["flops_per_word"].items():
+        assert set(flops) == {"inference", "training"} and flops["training"] > flops["inference"] > 0, variant
     for variant, ratios in headline.items():
         assert RATIO_KEYS <= set(ratios), variant
         assert_spread(ratios["inference_ratio"], (variant, "inference"))
         assert_spread(ratios["train_ratio"], (variant, "train"))
+        assert_interval(ratios["cpu_time_ratio"], (variant, "cpu"))
+        assert_interval(ratios["train_cpu_time_ratio"], (variant, "train cpu"))
+        flops = data["flops_per_word"]
+        assert ratios["flops_ratio"] == {kind: flops[variant][kind] / flops["A"][kind]
+                                         for kind in ("inference", "training")}
+        # The fusion adds work; every variant runs the same encoder, so within a few percent of it.
+        assert all(1.0 <= r < 1.5 for r in ratios["flops_ratio"].values()), (variant, ratios)
         for key in ("trf_data_ratio", "rss_ratio", "rss_growth_ratio"):
             assert isinstance(ratios[key], float) and ratios[key] > 0, (variant, key)
         # The headline is the main length's entry of ratios_by_length.
@@ -50,7 +72,8 @@ def test_benchmark_writes_ratio_spreads_for_every_rival_and_length(tmp_path):
         assert sorted(stats) == VARIANTS
         for variant in stats.values():
             assert set(variant) == {"inference_words_per_s", "training_words_per_s", "trf_data_bytes_per_doc",
-                                    "inference_words_per_s_rounds", "training_words_per_s_rounds"}
+                                    "inference_words_per_s_rounds", "training_words_per_s_rounds",
+                                    "inference_cpu_seconds_rounds", "training_cpu_seconds_rounds"}
             assert len(variant["inference_words_per_s_rounds"]) == len(variant["training_words_per_s_rounds"]) == 2
         by_variant = data["ratios_by_length"][length]
         assert sorted(by_variant) == VARIANTS[1:]

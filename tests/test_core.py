@@ -549,3 +549,30 @@ def test_a_long_sentence_without_punctuation_is_cut_into_segments(trained):
     assert fit_spans(tokenizer, [pair[:]], 64) == [pair[:]]
     labelled = nlp(doc.text)
     assert all(t.tag_ for t in labelled)
+
+
+def test_rows_encoded_in_length_buckets_equal_one_padded_batch(trained):
+    from dlfa_spacy.layers.layer_capture import MIX_PLANS_ATTR
+    from dlfa_spacy.layers.length_buckets import encode_in_buckets
+    from dlfa_spacy.layers.transformer_model import tokenize_spans
+
+    nlp = trained[0]
+    trf = nlp.get_pipe("transformer").model
+    doc = nlp.make_doc("Anna lives in Berlin . Maria works at Siemens in Hamburg with Peter and Lucy . "
+                       "Bob left . Ivan visited Moscow and Paris last year . Nobody lives here .")
+    spans = [doc[a:b] for a, b in [(0, 5), (5, 16), (16, 19), (19, 27), (27, 31)]]
+    wordpieces, _ = tokenize_spans(trf.tokenizer, spans, 128)
+    assert wordpieces.lengths == [7, 13, 10, 13, 8]  # unsorted: the buckets reorder the rows
+    wrapper = trf.layers[0]
+    wrapper.attrs["fusion_layers"], wrapper.attrs[MIX_PLANS_ATTR] = [2], []
+    try:
+        whole, _ = wrapper(wordpieces, False)
+        buckets = encode_in_buckets(wrapper, wordpieces, rows=2)
+    finally:
+        del wrapper.attrs[MIX_PLANS_ATTR]
+    assert list(buckets.keys()) == list(whole.keys()) == ["last_hidden_state", "pooler_output", layer_key(2)]
+    for key in whole:
+        assert buckets[key].shape == whole[key].shape
+        for row, length in enumerate(wordpieces.lengths):
+            numpy.testing.assert_allclose(buckets[key][row, :length].numpy(), whole[key][row, :length].numpy(),
+                                          rtol=1e-5, atol=1e-5, err_msg=key)

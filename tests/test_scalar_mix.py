@@ -13,6 +13,7 @@ from transformers.file_utils import ModelOutput
 
 import dlfa_spacy.architectures  # noqa: F401
 from dlfa_spacy.layers.gradients import LayeredData, LayerGrads, layer_key
+from dlfa_spacy.layers.inference_mix import mix_key
 from dlfa_spacy.layers.scalar_mix import SCALE_PARAM, WEIGHTS_PARAM, ScalarMix, scalar_mix_weights
 
 TRAIN = [
@@ -43,15 +44,23 @@ def test_every_hidden_state_is_kept_embeddings_included_and_equals_hf(tiny_bert)
     n = nlp.get_pipe("transformer").model.transformer.config.num_hidden_layers
     assert layer.attrs["states"] == list(range(n)) and layer.get_dim("nS") == n + 1
     assert scalar_mix_weights(layer) == pytest.approx({k: 1 / (n + 1) for k in range(n + 1)})
-    doc = nlp.get_pipe("transformer")(nlp.make_doc("Anna lives in Berlin ."))
-    data = doc._.trf_data
-    hf = nlp.get_pipe("transformer").model.transformer
+    trf = nlp.get_pipe("transformer").model
+    doc = nlp.make_doc("Anna lives in Berlin .")
+    linked, trf.linked_listeners = trf.linked_listeners, []  # as in training: every state kept
+    data = trf.predict([doc]).split_by_doc()[0]
+    trf.linked_listeners = linked
+    hf = trf.transformer
     ids = torch.tensor(data.wordpieces.input_ids)
     with torch.no_grad():
         expected = hf(input_ids=ids, attention_mask=torch.tensor(data.wordpieces.attention_mask),
                       output_hidden_states=True).hidden_states
     for k in range(n):  # hidden_states[0] is the embedding output, captured by a hook on the embeddings
         numpy.testing.assert_allclose(data.model_output[layer_key(k)], expected[k].numpy(), rtol=1e-5, atol=1e-6)
+    # At prediction the encoder keeps only the weighted sum of the lower states (uniform here).
+    premixed = nlp.get_pipe("transformer")(nlp.make_doc("Anna lives in Berlin ."))._.trf_data.model_output
+    assert sorted(premixed) == ["last_hidden_state", mix_key(0), "pooler_output"]
+    numpy.testing.assert_allclose(premixed[mix_key(0)], sum(expected[k].numpy() for k in range(n)) / (n + 1),
+                                  rtol=1e-5, atol=1e-6)
     # After the tagger the doc keeps what a stock pipeline keeps.
     doc = nlp("Anna lives in Berlin .")
     assert sorted(doc._.trf_data.model_output) == ["last_hidden_state", "pooler_output"]

@@ -14,6 +14,7 @@ from thinc.api import Model, chain, reduce_mean
 from thinc.types import Floats2d, Ragged
 
 from .fusion import AIFFusion
+from .inference_mix import MIXER_ATTR
 from .layer_choice import SCALAR_MIX, LayerSetting, check_layer_setting
 from .scalar_mix import ScalarMix
 
@@ -46,7 +47,9 @@ def dlfa_tok2vec(
     else:
         # grad_factor scales what reaches the encoder, not the fusion weights' own
         # gradients, so it is applied inside the fusion layer.
-        model = chain(source, AIFFusion(layer, reduction, grad_factor, candidates), trfs2arrays(pool, 1.0))
+        fusion = AIFFusion(layer, reduction, grad_factor, candidates)
+        model = chain(source, fusion, trfs2arrays(pool, 1.0))
+        _link_mixer(source, fusion)
     model.set_ref("listener", source)
     return model
 
@@ -58,6 +61,15 @@ def scalar_mix_tok2vec(
 ) -> Model[List[Doc], List[Floats2d]]:
     """Token vectors from the learned scalar mix of every hidden state of `source`'s transformer output."""
     pool = pooling if isinstance(pooling, Model) else reduce_mean()
-    model = chain(source, ScalarMix(grad_factor), trfs2arrays(pool, 1.0))
+    mix = ScalarMix(grad_factor)
+    model = chain(source, mix, trfs2arrays(pool, 1.0))
+    _link_mixer(source, mix)
     model.set_ref("listener", source)
     return model
+
+
+def _link_mixer(source: Model, mixer: Model) -> None:
+    """Tell a DLFA listener which layer mixes its output, so the encoder can premix at prediction."""
+    # An inline transformer (after replace_listeners) has no such attribute and keeps every layer.
+    if hasattr(source, MIXER_ATTR):
+        setattr(source, MIXER_ATTR, mixer)

@@ -22,6 +22,7 @@ from transformers.file_utils import ModelOutput
 
 from .aif import PARAM_NAMES, SHAPES, STAT_NAMES, aif
 from .gradients import LayeredData, layer_key, layer_of_key
+from .inference_mix import PLANNED_MIX_ATTR, PREMIXED_KEY, premixed_only
 from .layer_choice import LayerSetting, is_auto
 from .layer_mix import mix_layers, mix_logits_gradient, mix_weights_of
 from .trained_settings import SETTINGS_ATTR, TrainedSettings
@@ -54,6 +55,7 @@ def AIFFusion(
             "reduction": reduction,
             "grad_factor": grad_factor,
             SETTINGS_ATTR: TrainedSettings(layer, tuple(candidates) if candidates else None, reduction),
+            PLANNED_MIX_ATTR: planned_mix,
         },
     )
 
@@ -66,6 +68,13 @@ def fused_layers(model: Model) -> List[int]:
             raise ValueError("The DLFA fusion layer with layer = \"auto\" is not initialised: run nlp.initialize()")
         return list(candidates)
     return [model.attrs["layer"]]
+
+
+def planned_mix(model: Model) -> Optional[Tuple[List[int], List[float]]]:
+    """(candidates, weights) of an initialised "auto" fusion, for the encoder to mix at prediction; else None."""
+    if not is_auto(model.attrs["layer"]) or not model.has_param(MIX_PARAM) or not model.attrs["candidates"]:
+        return None
+    return list(model.attrs["candidates"]), mix_weights_of(model.ops, model.get_param(MIX_PARAM))
 
 
 def mix_weights(model: Model) -> Dict[int, float]:
@@ -121,7 +130,8 @@ def forward(
     rows = [i for i, d in enumerate(datas) if _has_output(d)]
     if not rows:
         return datas, lambda d_datas: d_datas
-    for i in rows:
+    premixed = premixed_only([datas[i] for i in rows], is_train, "The DLFA fusion with layer = \"auto\"")
+    for i in rows if not premixed else []:
         for layer in layers:
             _check_has_layer(datas[i], layer)
     lasts = [datas[i].model_output["last_hidden_state"] for i in rows]
@@ -134,7 +144,11 @@ def forward(
     # Each candidate's padded batch array, built when needed and dropped after use.
     candidates = [_padded_layer(model.ops, [datas[i] for i in rows], layer, length, dtype) for layer in layers]
     mix = mix_weights_of(model.ops, model.get_param(MIX_PARAM)) if model.has_param(MIX_PARAM) else [1.0]
-    lower_xp = mix_layers(model.ops, candidates, mix) if model.has_param(MIX_PARAM) else candidates[0]()
+    if premixed:
+        # The encoder summed the candidates as it made them (inference_mix.py).
+        lower_xp = _pad_concat(model.ops, [datas[i].model_output[PREMIXED_KEY] for i in rows], length, dtype)
+    else:
+        lower_xp = mix_layers(model.ops, candidates, mix) if model.has_param(MIX_PARAM) else candidates[0]()
     lower = xp2torch(lower_xp, requires_grad=is_train, device=device)
     mask = xp2torch(_pad_concat_mask(model.ops, masks, length), device=device)
     weights = {

@@ -15,6 +15,10 @@ from thinc.types import ArgsKwargs
 from transformers.file_utils import ModelOutput
 
 from .gradients import layer_key
+from .inference_mix import RunningMixes
+
+# The wrapper attr holding this call's MixPlans (set by the transformer model's forward).
+MIX_PLANS_ATTR = "_mix_plans"
 
 # Encoder families whose `hidden_states[k]` is exactly the output of layer module k-1,
 # so a forward hook can capture layer k without keeping all N+1 hidden states.
@@ -60,43 +64,50 @@ def convert_transformer_inputs(model: Model, wps: WordpieceBatch, is_train: bool
         kwargs["token_type_ids"] = xp2torch(wps.token_type_ids, device=device)
     _release_hooks(model)
     layers = model.attrs.get("fusion_layers") or []
-    if layers:
+    mixes = RunningMixes(model.attrs.get(MIX_PLANS_ATTR) or [])
+    hooked = sorted(set(layers) | set(mixes.layers))
+    if hooked:
         modules = _layer_modules(transformer)
-        embeddings = _embeddings_module(transformer) if 0 in layers else None
-        if modules is None or (0 in layers and embeddings is None):
+        embeddings = _embeddings_module(transformer) if 0 in hooked else None
+        if modules is None or (0 in hooked and embeddings is None):
             # Unknown layout: let HF return all hidden states; the extra ones are
             # dropped again as soon as the output is converted.
             kwargs["output_hidden_states"] = True
+            model.attrs["_capture"] = ({}, [], mixes, False)
         else:
             captured: Dict[int, torch.Tensor] = {}
             # hidden_states[k] is the output of layer module k-1, and hidden_states[0] that of the embeddings.
             handles = [
-                (modules[layer - 1] if layer > 0 else embeddings).register_forward_hook(_capture(captured, layer))
-                for layer in layers
+                (modules[layer - 1] if layer > 0 else embeddings).register_forward_hook(
+                    _capture(captured if layer in layers else None, mixes, layer))
+                for layer in hooked
             ]
-            model.attrs["_capture"] = (captured, handles)
+            model.attrs["_capture"] = (captured, handles, mixes, True)
     return ArgsKwargs(args=(), kwargs=kwargs), lambda dX: []
 
 
-def _capture(store: Dict[int, torch.Tensor], layer: int) -> Callable:
+def _capture(store: Optional[Dict[int, torch.Tensor]], mixes: RunningMixes, layer: int) -> Callable:
     def hook(module: torch.nn.Module, inputs: Any, output: Any) -> None:
-        store[layer] = output[0] if isinstance(output, tuple) else output
+        hidden = output[0] if isinstance(output, tuple) else output
+        if store is not None:
+            store[layer] = hidden
+        mixes.add(layer, hidden)
 
     return hook
 
 
-def _release_hooks(model: Model) -> Dict[int, torch.Tensor]:
-    """Remove this call's layer hooks (or a failed call's stale ones); return captures."""
-    captured, handles = model.attrs.pop("_capture", ({}, []))
+def _release_hooks(model: Model) -> Tuple[Dict[int, torch.Tensor], RunningMixes, bool]:
+    """Remove this call's layer hooks (or a failed call's stale ones); return (captures, mixes, whether hooked)."""
+    captured, handles, mixes, hooked = model.attrs.pop("_capture", ({}, [], RunningMixes([]), False))
     for handle in handles:
         handle.remove()
-    return captured
+    return captured, mixes, hooked
 
 
 def convert_transformer_outputs(model: Model, inputs_outputs: Tuple, is_train: bool):
     """Keep the last layer and the requested lower layers; backprop into all of them."""
     _, hf_output = inputs_outputs
-    captured = _release_hooks(model)
+    captured, mixes, hooked = _release_hooks(model)
     layers = model.attrs.get("fusion_layers") or []
     all_hidden = hf_output.get("hidden_states")
     output = ModelOutput()
@@ -106,6 +117,9 @@ def convert_transformer_outputs(model: Model, inputs_outputs: Tuple, is_train: b
             output[key] = value
     for layer in layers:
         output[layer_key(layer)] = captured[layer] if layer in captured else all_hidden[layer]
+    dtype = hf_output["last_hidden_state"].dtype
+    for key, mixed in mixes.outputs(dtype, None if hooked else all_hidden).items():
+        output[key] = mixed
 
     def backprop(d_output: ModelOutput) -> ArgsKwargs:
         tensors: List[torch.Tensor] = []

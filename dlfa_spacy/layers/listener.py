@@ -12,6 +12,7 @@ from thinc.api import Model
 from transformers.file_utils import ModelOutput
 
 from .gradients import layer_key, layer_of_key
+from .inference_mix import PLANNED_MIX_ATTR, PREMIXED_KEY, MixPlan, mix_key
 from .layer_choice import (
     ALL_LOWER,
     ALL_STATES,
@@ -25,19 +26,19 @@ from .transformer_model import DLFATransformerModel, check_requests, num_hidden_
 
 
 class UpstreamRef:
-    """A weak reference to the listened-to transformer component that pickles as a plain one."""
+    """A weak reference (to the listened-to transformer, or from it to a listener) that pickles as a plain one."""
 
     # The listener must not keep its transformer alive, but pickle (nlp.pipe with
     # n_process under spawn, pickle.dumps(nlp)) refuses weakrefs: pickled, the reference
     # becomes the component itself, which pickle stores once with the rest of nlp.
 
-    def __init__(self, component: Optional[Transformer]):
+    def __init__(self, component: Optional[Any]):
         self._ref = weakref.ref(component) if component is not None else None
 
-    def __call__(self) -> Optional[Transformer]:
+    def __call__(self) -> Optional[Any]:
         return self._ref() if self._ref is not None else None
 
-    def __reduce__(self) -> Tuple[type, Tuple[Optional[Transformer]]]:
+    def __reduce__(self) -> Tuple[type, Tuple[Optional[Any]]]:
         return (UpstreamRef, (self(),))
 
 
@@ -70,6 +71,11 @@ class FusionListener(TransformerListener):
         self.upstream: Optional[UpstreamRef] = None
         # What the listeners after this one still read (see `link_listeners`).
         self.needed_later: FrozenSet[Request] = frozenset()
+        # Where the transformer puts this listener's premixed layers at prediction (see `link_listeners`).
+        self.mix_key: Optional[str] = None
+        # The layer that mixes what this listener hands on ("auto"'s fusion, ScalarMix), if any:
+        # a plain attribute, as thinc refs must point into the node's own subtree.
+        self.mixer: Optional[Model] = None
 
     @property
     def layer(self) -> LayerSetting:
@@ -80,6 +86,14 @@ class FusionListener(TransformerListener):
     def requests(self) -> Tuple[Request, ...]:
         """What this listener asks the transformer to keep (see `layer_choice`)."""
         return requested_layers(self.attrs["layer"], self.attrs["candidates"])
+
+    def inference_plan(self) -> Optional[MixPlan]:
+        """The weighted sum the encoder may build for this listener at prediction, once its mixer is initialised."""
+        if self.mix_key is None or self.mixer is None:
+            return None
+        planned = self.mixer.attrs.get(PLANNED_MIX_ATTR)
+        mix = planned(self.mixer) if planned is not None else None
+        return MixPlan(self.mix_key, tuple(mix[0]), tuple(mix[1])) if mix else None
 
 
 def init(model: FusionListener, X: Optional[List[Doc]] = None, Y: Any = None) -> None:
@@ -138,17 +152,25 @@ def _read_doc(model: FusionListener, doc: Doc, is_train: bool) -> TransformerDat
             data.model_output[layer_key(layer)] = data.model_output.last_hidden_state
         return data
     drop = _layers_to_drop(model, data)
-    if drop:
-        # Later components do not need these layers: keep only what the stock
-        # pipeline keeps on the doc.
+    premixed = data.model_output.get(model.mix_key) if model.mix_key else None
+    if drop or premixed is not None:
+        # Later components do not need these layers (nor this listener's premixed sum):
+        # keep only what the stock pipeline keeps on the doc.
         kept = ModelOutput()
         for name, value in data.model_output.items():
-            if layer_of_key(name) not in drop:
+            if layer_of_key(name) not in drop and name != model.mix_key:
                 kept[name] = value
-        dropped = getattr(data, "dropped_layers", ()) + tuple(sorted(drop))
+        plan = model.inference_plan() if premixed is not None else None
+        mixed_away = tuple(plan.layers) if plan is not None else ()
+        dropped = getattr(data, "dropped_layers", ()) + tuple(sorted(drop | set(mixed_away)))
         doc._.trf_data = LeanData(
             wordpieces=data.wordpieces, model_output=kept, align=data.align, dropped_layers=dropped
         )
+    if premixed is not None:
+        # Handed on under one name, whichever listener it was made for.
+        data = TransformerData(wordpieces=data.wordpieces, align=data.align,
+                               model_output=ModelOutput(last_hidden_state=data.model_output.last_hidden_state,
+                                                        **{PREMIXED_KEY: premixed}))
     return data
 
 
@@ -177,8 +199,10 @@ def link_listeners(component: Transformer) -> None:
     if isinstance(component.model, DLFATransformerModel):
         numbers = sorted(r for r in requests if r not in WHOLE_RANGES)
         component.model.attrs["fusion_layers"] = numbers + [r for r in WHOLE_RANGES if r in requests]
+        component.model.linked_listeners = [UpstreamRef(node) for node in listeners]
     for i, node in enumerate(listeners):
         node.upstream = UpstreamRef(component)
+        node.mix_key = mix_key(i)
         node.needed_later = frozenset(request for later in listeners[i + 1 :] for request in later.requests)
 
 

@@ -46,14 +46,17 @@ def _wordpiece_lengths(tokenizer: Any, texts: List[str]) -> List[int]:
 
 def _pieces(tokenizer: Any, span: Span, max_length: int) -> List[Span]:
     """A long span as its sentences, each sentence that does not fit as XTREME's segments."""
-    capacity = segment_capacity(tokenizer, max_length)
-    counts = [n for _, n in model_words([t.text for t in span], tokenizer, max_length)]
+    sentences = [span[start:end] for start, end in _sentences(span)]
+    # One batched call measures every sentence as the encoder would alone; only a sentence
+    # that does not fit is counted word by word (one tokenizer call per word is slow).
     out: List[Span] = []
-    for start, end in _sentences(span):
-        if sum(counts[start:end]) <= capacity:
-            out.append(span[start:end])
+    for sentence, length in zip(sentences, _wordpiece_lengths(tokenizer, [s.text for s in sentences])):
+        if length <= max_length:
+            out.append(sentence)
         else:
-            out += [span[start + a:start + b] for a, b in greedy_bounds(counts[start:end], capacity)]
+            counts = [n for _, n in model_words([t.text for t in sentence], tokenizer, max_length)]
+            bounds = greedy_bounds(counts, segment_capacity(tokenizer, max_length))
+            out += [sentence[a:b] for a, b in bounds]
     return out
 
 

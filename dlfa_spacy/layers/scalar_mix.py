@@ -15,6 +15,7 @@ from thinc.api import Model
 from transformers.file_utils import ModelOutput
 
 from .gradients import LayeredData, layer_key, layer_of_key
+from .inference_mix import PLANNED_MIX_ATTR, PREMIXED_KEY, premixed_only
 from .layer_mix import mix_weights_of
 
 WEIGHTS_PARAM = "scalar_logits"
@@ -30,8 +31,15 @@ def ScalarMix(grad_factor: float = 1.0) -> Model[List[TransformerData], List[Tra
         dims={"nS": None},
         params={WEIGHTS_PARAM: None, SCALE_PARAM: None},
         # The lower states mixed (0..N-1), set at initialisation and saved with the pipeline.
-        attrs={"states": None, "grad_factor": grad_factor},
+        attrs={"states": None, "grad_factor": grad_factor, PLANNED_MIX_ATTR: planned_mix},
     )
+
+
+def planned_mix(model: Model) -> Optional[Tuple[List[int], List[float]]]:
+    """(lower states, their weights) of an initialised mix, for the encoder to sum at prediction; else None."""
+    if not model.attrs["states"] or not model.has_param(WEIGHTS_PARAM):
+        return None
+    return lower_states(model), mix_weights_of(model.ops, model.get_param(WEIGHTS_PARAM))[:-1]
 
 
 def lower_states(model: Model) -> List[int]:
@@ -83,11 +91,17 @@ def forward(model: Model, datas: List[TransformerData], is_train: bool) -> Tuple
     rows = [i for i, d in enumerate(datas) if _has_output(d)]
     outputs = list(datas)
     unscaled = {}
+    premixed = premixed_only([datas[i] for i in rows], is_train, "ScalarMix")
     for i in rows:
-        states = _states_of(datas[i], lower)
-        mixed = states[0] * weights[0]
-        for state, weight in zip(states[1:], weights[1:]):
-            mixed = mixed + state * weight
+        if premixed:
+            # The encoder summed the lower states as it made them (inference_mix.py).
+            last = datas[i].model_output["last_hidden_state"]
+            mixed = datas[i].model_output[PREMIXED_KEY] + last * weights[-1]
+        else:
+            states = _states_of(datas[i], lower)
+            mixed = states[0] * weights[0]
+            for state, weight in zip(states[1:], weights[1:]):
+                mixed = mixed + state * weight
         unscaled[i] = mixed
         outputs[i] = TransformerData(wordpieces=datas[i].wordpieces, align=datas[i].align,
                                      model_output=ModelOutput(last_hidden_state=mixed * gamma))

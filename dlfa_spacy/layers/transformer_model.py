@@ -24,7 +24,9 @@ from thinc.types import Ragged
 
 from ..pairs import encode_pairs, find_separator
 from .gradients import LayeredBatch, LayerGrads, layer_key
-from .layer_capture import convert_transformer_inputs, convert_transformer_outputs
+from .inference_mix import MixPlan
+from .layer_capture import MIX_PLANS_ATTR, convert_transformer_inputs, convert_transformer_outputs
+from .length_buckets import BUCKET_ROWS, encode_in_buckets
 from .long_spans import fit_spans
 from .layer_choice import ALL_LOWER, ALL_STATES, Request, resolve_layers
 from .replace_listener import replace_listener, replace_listener_cfg
@@ -72,6 +74,21 @@ class DLFATransformerModel(TransformerModel):
                 "fusion_layers": [],
             },
         )
+        # The linked DLFA listeners, weakly (see listener.link_listeners).
+        self.linked_listeners: List[Any] = []
+
+    def mix_plans(self) -> List[MixPlan]:
+        """What the linked mixing listeners would have the encoder sum at prediction."""
+        listeners = [ref() for ref in self.linked_listeners]
+        plans = [node.inference_plan() for node in listeners if node is not None]
+        return [plan for plan in plans if plan is not None]
+
+    def plain_requests(self, plans: Sequence[MixPlan]) -> List[Request]:
+        """The layer requests of the linked listeners that `plans` do not serve."""
+        served = {plan.key for plan in plans}
+        listeners = [ref() for ref in self.linked_listeners]
+        return sorted({request for node in listeners if node is not None and node.mix_key not in served
+                       for request in node.requests}, key=str)
 
     def copy(self) -> "DLFATransformerModel":
         """Copy the model with its attributes, weights and gradients."""
@@ -125,16 +142,30 @@ def forward(
     nested_spans = [[s for s in doc_spans if len(s)] for doc_spans in model.attrs["get_spans"](docs)]
     # A span longer than the encoder takes becomes its sentences or segments, not a truncation.
     limit = max_sequence_length(model)
-    nested_spans = [fit_spans(model.tokenizer, doc_spans, limit) for doc_spans in nested_spans]
+    fitted = [fit_spans(model.tokenizer, doc_spans, limit) for doc_spans in nested_spans]
+    cut = any(len(after) != len(before) for after, before in zip(fitted, nested_spans))
+    nested_spans = fitted
     flat_spans = [span for doc_spans in nested_spans for span in doc_spans]
     maybe_flush_pytorch_cache(chance=model.attrs.get("flush_cache_chance", 0))
     wordpieces, align = tokenize_spans(model.tokenizer, flat_spans, limit)
     n_layers = num_hidden_layers(model)
     check_requests(model.attrs["fusion_layers"], n_layers, model.attrs["name"])
-    layers = resolve_layers(model.attrs["fusion_layers"], n_layers)
+    # At prediction the mixing listeners' sums are built in the encoder (inference_mix.py);
+    # only the layers that other listeners read are kept.
+    plans = [] if is_train else model.mix_plans()
+    requests = model.plain_requests(plans) if plans else model.attrs["fusion_layers"]
+    layers = resolve_layers(requests, n_layers)
     wrapper = model.layers[0]
     wrapper.attrs["fusion_layers"] = layers
-    model_output, bp_tensors = wrapper(wordpieces, is_train)
+    wrapper.attrs[MIX_PLANS_ATTR] = plans
+    try:
+        if cut and not is_train and len(wordpieces) > BUCKET_ROWS:
+            # A long doc's sentences: less padding in buckets of similar length (length_buckets.py).
+            model_output, bp_tensors = encode_in_buckets(wrapper, wordpieces), None
+        else:
+            model_output, bp_tensors = wrapper(wordpieces, is_train)
+    finally:
+        del wrapper.attrs[MIX_PLANS_ATTR]
     layer_grads = None
     if is_train and layers:
         layer_grads = LayerGrads(tuple(model_output.last_hidden_state.shape), model.ops)
