@@ -78,7 +78,8 @@ WORDS = (
 TAGS = ["NOUN", "VERB", "PROPN", "ADP", "PUNCT"]
 
 
-def config_text(variant: str, model_path: Path, layer: int) -> str:
+def config_text(variant: str, model_path: Path, layer: int, mixed_precision: bool = False,
+                grad_scaling: bool = True) -> str:
     """The pipeline config of one variant (same encoder, same tagger head)."""
     arch = "dlfa_spacy.TransformerModel.v1" if variant in DLFA_MODEL else "spacy-transformers.TransformerModel.v3"
     trf_config = '{"output_hidden_states": true}' if variant == "C" else "{}"
@@ -104,6 +105,8 @@ max_batch_items = 4096
 name = "{model_path}"
 tokenizer_config = {{"use_fast": true}}
 transformer_config = {trf_config}
+mixed_precision = {str(mixed_precision).lower()}
+grad_scaler_config = {{"enabled": {str(grad_scaling).lower()}}}
 [components.transformer.model.get_spans]
 @span_getters = "spacy-transformers.strided_spans.v1"
 window = 128
@@ -123,12 +126,13 @@ def make_texts(n_docs: int, length: int, seed: int) -> List[str]:
     return [" ".join(rng.choice(WORDS) for _ in range(length)) for _ in range(n_docs)]
 
 
-def build_pipeline(variant: str, model_path: Path, layer: int):
+def build_pipeline(variant: str, model_path: Path, layer: int, mixed_precision: bool = False,
+                   grad_scaling: bool = True):
     """Create and initialise one variant's pipeline."""
     import dlfa_spacy  # noqa: F401  (registers the architectures)
 
-    nlp = spacy.util.load_model_from_config(Config().from_str(config_text(variant, model_path, layer)),
-                                            auto_fill=True, validate=True)
+    config = Config().from_str(config_text(variant, model_path, layer, mixed_precision, grad_scaling))
+    nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
     texts = make_texts(4, 8, seed=1)
     egs = [Example.from_dict(nlp.make_doc(t), {"tags": [TAGS[i % 5] for i in range(8)]}) for t in texts]
     nlp.initialize(lambda: egs)
