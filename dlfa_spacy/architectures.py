@@ -9,6 +9,7 @@ from thinc.types import Floats2d, Ragged
 
 from .layers import DLFATransformerModel, FusionListener
 from .layers.dlfa_tok2vec import check_dlfa_settings, dlfa_tok2vec, scalar_mix_tok2vec
+from .layers.layer_mix import DEFAULT_MIX_LEARN_RATE_SCALE, check_mix_scale
 from .layers.replace_listener import inline_transformer
 from .results import SCALAR_MIX
 from .layers.pair_regressor import pair_regressor
@@ -47,11 +48,12 @@ def dlfa_v1(
     grad_factor: float = 1.0,
     upstream: str = "*",
     candidates: Optional[List[int]] = None,
+    mix_learn_rate_scale: float = DEFAULT_MIX_LEARN_RATE_SCALE,
 ) -> Model[List[Doc], List[Floats2d]]:
-    """Token vectors from the AIF fusion of the transformer's last layer with lower layer `layer` (null: last layer only; "auto": a learned mix of `candidates`, default every lower layer)."""
-    check_dlfa_settings(layer, reduction, candidates)
+    """Token vectors from the AIF fusion of the transformer's last layer with lower layer `layer` (null: last layer only; "auto": a learned mix of `candidates`, default every lower layer, whose logits learn `mix_learn_rate_scale` times faster than the optimizer's rate)."""
+    check_dlfa_settings(layer, reduction, candidates, mix_learn_rate_scale)
     listener = FusionListener(upstream_name=upstream, layer=layer, candidates=candidates)
-    return dlfa_tok2vec(listener, layer, reduction, pooling, grad_factor, candidates)
+    return dlfa_tok2vec(listener, layer, reduction, pooling, grad_factor, candidates, mix_learn_rate_scale)
 
 
 @registry.architectures("dlfa_spacy.Tok2VecTransformer.v1")
@@ -67,13 +69,14 @@ def tok2vec_transformer_v1(
     pooling: Optional[Model[Ragged, Floats2d]] = DEFAULT_POOLING,  # type: ignore[assignment]
     grad_factor: float = 1.0,
     candidates: Optional[List[int]] = None,
+    mix_learn_rate_scale: float = DEFAULT_MIX_LEARN_RATE_SCALE,
 ) -> Model[List[Doc], List[Floats2d]]:
     """DLFA.v1 with its own transformer instead of a listener: what replace_listeners makes of DLFA.v1."""
-    check_dlfa_settings(layer, reduction, candidates)
+    check_dlfa_settings(layer, reduction, candidates, mix_learn_rate_scale)
     trf = transformer_model_v1(name, get_spans, tokenizer_config, transformer_config, mixed_precision,
                                grad_scaler_config)
     return dlfa_tok2vec(inline_transformer(trf, layer, candidates), layer, reduction, pooling, grad_factor,
-                        candidates)
+                        candidates, mix_learn_rate_scale)
 
 
 @registry.architectures("dlfa_spacy.PairRegressor.v1")
@@ -90,10 +93,12 @@ def scalar_mix_v1(
     pooling: Optional[Model[Ragged, Floats2d]] = DEFAULT_POOLING,  # type: ignore[assignment]
     grad_factor: float = 1.0,
     upstream: str = "*",
+    mix_learn_rate_scale: float = DEFAULT_MIX_LEARN_RATE_SCALE,
 ) -> Model[List[Doc], List[Floats2d]]:
-    """Token vectors from gamma * sum_j softmax(s)_j h_j over every hidden state (embeddings included): the scalar-mix rival of DLFA."""
+    """Token vectors from gamma * sum_j softmax(s)_j h_j over every hidden state (embeddings included): the scalar-mix rival of DLFA; s learns `mix_learn_rate_scale` times faster than the optimizer's rate."""
+    check_mix_scale(mix_learn_rate_scale, "ScalarMix.v1")
     listener = FusionListener(upstream_name=upstream, layer=SCALAR_MIX)
-    return scalar_mix_tok2vec(listener, pooling, grad_factor)
+    return scalar_mix_tok2vec(listener, pooling, grad_factor, mix_learn_rate_scale)
 
 
 @registry.architectures("dlfa_spacy.ScalarMixTransformer.v1")
@@ -106,11 +111,13 @@ def scalar_mix_transformer_v1(
     grad_scaler_config: dict = {},
     pooling: Optional[Model[Ragged, Floats2d]] = DEFAULT_POOLING,  # type: ignore[assignment]
     grad_factor: float = 1.0,
+    mix_learn_rate_scale: float = DEFAULT_MIX_LEARN_RATE_SCALE,
 ) -> Model[List[Doc], List[Floats2d]]:
     """ScalarMix.v1 with its own transformer instead of a listener: what replace_listeners makes of ScalarMix.v1."""
+    check_mix_scale(mix_learn_rate_scale, "ScalarMixTransformer.v1")
     trf = transformer_model_v1(name, get_spans, tokenizer_config, transformer_config, mixed_precision,
                                grad_scaler_config)
-    return scalar_mix_tok2vec(inline_transformer(trf, SCALAR_MIX), pooling, grad_factor)
+    return scalar_mix_tok2vec(inline_transformer(trf, SCALAR_MIX), pooling, grad_factor, mix_learn_rate_scale)
 
 
 @registry.architectures("dlfa_spacy.TokenClassifier.v1")

@@ -5,8 +5,10 @@ row labels of model variants are defined here once. It imports only the standard
 library, so that reading results never loads spaCy, torch or transformers.
 
 A variant is named from its fusion layer: "baseline" (no fusion, layer None), "DLFA-k"
-(a fixed lower layer k), "DLFA-auto" (the learned mix of `layer = "auto"`) and
-"scalar-mix" (the ScalarMix.v1 rival). Variants sort in that order, k ascending.
+(a fixed lower layer k), "DLFA-auto" (the learned mix of `layer = "auto"`), "DLFA-uniform"
+(`layer = "auto"` with `mix_learn_rate_scale = 0`: the same candidates mixed with fixed equal
+weights, which tells what the learning adds) and "scalar-mix" (the ScalarMix.v1 rival).
+Variants sort in that order, k ascending.
 """
 import re
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import Optional, Tuple, Union
 
 # The fusion settings that are not a layer number.
 AUTO = "auto"
+UNIFORM = "uniform"
 SCALAR_MIX = "scalar-mix"
 BASELINE = "baseline"
 Layer = Union[int, str, None]
@@ -39,11 +42,11 @@ XTREME_HEADS = ("token_classifier", "xtreme_textcat")
 SMOKE_KEY = "smoke"  # true for a smoke run of the machinery (the demo)
 
 SMOKE_NOTE = "numbers are from a smoke run of the machinery, not results"
-_VARIANT = re.compile(r"DLFA-(\d+|auto)")
+_VARIANT = re.compile(r"DLFA-(\d+|auto|uniform)")
 
 
 def variant_name(layer: Layer) -> str:
-    """The variant of a fusion layer: "baseline", "DLFA-k", "DLFA-auto" or "scalar-mix"."""
+    """The variant of a fusion layer: "baseline", "DLFA-k", "DLFA-auto", "DLFA-uniform" or "scalar-mix"."""
     if layer == SCALAR_MIX:
         return SCALAR_MIX
     return BASELINE if layer is None else f"DLFA-{layer}"
@@ -57,26 +60,29 @@ def layer_of_variant(variant: str) -> Layer:
         return SCALAR_MIX
     match = _VARIANT.fullmatch(variant)
     if not match:
-        raise ValueError(f"unknown variant {variant!r}; expected {BASELINE!r}, 'DLFA-<k>', 'DLFA-auto' or {SCALAR_MIX!r}")
-    return AUTO if match.group(1) == AUTO else int(match.group(1))
+        raise ValueError(f"unknown variant {variant!r}; expected {BASELINE!r}, 'DLFA-<k>', 'DLFA-auto', "
+                         f"'DLFA-uniform' or {SCALAR_MIX!r}")
+    return match.group(1) if match.group(1) in (AUTO, UNIFORM) else int(match.group(1))
 
 
 def variant_order(layer: Layer) -> Tuple[int, float]:
-    """Sort key of a fusion layer: the baseline, each k ascending, "auto", then "scalar-mix"."""
+    """Sort key of a fusion layer: the baseline, each k ascending, "auto", "uniform", then "scalar-mix"."""
     if layer is None:
         return (0, 0)
     if layer == AUTO:
         return (2, 0)
+    if layer == UNIFORM:
+        return (2, 1)
     if layer == SCALAR_MIX:
         return (3, 0)
     return (1, float(layer))
 
 
 def layer_label(layer: Layer) -> str:
-    """A variant's row label in layer tables: "baseline", "D_k", "auto" or "scalar-mix"."""
+    """A variant's row label in layer tables: "baseline", "D_k", "auto", "uniform" or "scalar-mix"."""
     if layer is None:
         return BASELINE
-    return layer if layer in (AUTO, SCALAR_MIX) else f"D_{layer}"
+    return layer if layer in (AUTO, UNIFORM, SCALAR_MIX) else f"D_{layer}"
 
 
 def trial_name(layer: Layer, seed: int) -> str:
@@ -100,9 +106,10 @@ def smoke_lines(smoke: bool) -> list:
 
 
 def optional_layer(value: object, where: str) -> Optional[Layer]:
-    """A metrics file's "layer" value checked: an integer, "auto", "scalar-mix" or null."""
-    if value is None or value in (AUTO, SCALAR_MIX):
+    """A metrics file's "layer" value checked: an integer, "auto", "uniform", "scalar-mix" or null."""
+    if value is None or value in (AUTO, UNIFORM, SCALAR_MIX):
         return value  # type: ignore[return-value]
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{where}: \"layer\" must be an integer, \"{AUTO}\", \"{SCALAR_MIX}\" or null, got {value!r}")
+        raise ValueError(f"{where}: \"layer\" must be an integer, \"{AUTO}\", \"{UNIFORM}\", \"{SCALAR_MIX}\" "
+                         f"or null, got {value!r}")
     return value

@@ -203,8 +203,8 @@ def chain(task: str, demo: bool) -> List[Dict]:
 
 
 # The offline sweep: the demo encoder's lower layers 1-3 (it has 4), two seeds, one
-# tagging and one classification task, plus "auto" and the scalar-mix rival; 24 trials
-# of ~20 s each on 2 CPU cores.
+# tagging and one classification task, plus "auto", its fixed uniform mix and the scalar-mix
+# rival; 28 trials of ~20 s each on 2 CPU cores.
 DEMO_SWEEP_TASKS = ["ner", "xnli"]
 
 
@@ -214,14 +214,14 @@ def sweep_command(task: str, demo: bool) -> Dict:
     corpus, out = f"{root}corpus/{task}", f"{root}sweeps/{task}"
     script = (f"python -m dlfa_spacy sweep {task_config(task)} --train {corpus}/train.spacy --dev {corpus}/dev.spacy "
               f"--test-dir {corpus}/test --task {task} --layers ${{vars.{v}sweep_layers}} "
-              f"--seeds ${{vars.{v}sweep_seeds}} --auto --scalar-mix --output {out}")
+              f"--seeds ${{vars.{v}sweep_seeds}} --auto --uniform --scalar-mix --output {out}")
     if demo:
         script += " --num-cpus 2 --cpus-per-trial 1"
     else:
         script += " --gpu-id ${vars.gpu_id} --gpus-per-trial ${vars.sweep_gpus_per_trial}"
     script += f" -- {training_overrides(task, demo)}"
     return {"name": f"{p}sweep-{task}",
-            "help": f"Layer sweep of {task}: the baseline, DLFA with each layer k and with layer auto, and the scalar-mix rival, for each seed, as Ray tasks "
+            "help": f"Layer sweep of {task}: the baseline, DLFA with each layer k, with layer auto and with its fixed uniform mix, and the scalar-mix rival, for each seed, as Ray tasks "
                     "(finished trials are skipped, so a rerun resumes).",
             "script": [script],
             "deps": [task_config(task), f"{corpus}/train.spacy", f"{corpus}/dev.spacy", f"{corpus}/test"]

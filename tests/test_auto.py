@@ -264,3 +264,23 @@ def test_the_mix_and_its_logit_gradient_match_autograd_of_the_equation():
     numpy.testing.assert_allclose(mixed, t_mixed.detach().numpy(), rtol=1e-6)
     d_logits = mix_logits_gradient(ops, [lambda x=x: x for x in layers], weights, d_mixed)
     numpy.testing.assert_allclose(d_logits, t_logits.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_scale_zero_keeps_the_mix_uniform_and_the_saved_scale_cannot_be_overridden(tiny_bert, tmp_path):
+    import spacy
+
+    fix_random_seed(0)
+    nlp = make_nlp(tiny_bert, {"tagger": auto() + "\nmix_learn_rate_scale = 0"})
+    egs = examples(nlp)
+    nlp.initialize(lambda: egs)
+    for _ in range(5):
+        nlp.update(egs, sgd=Adam(0.01), drop=0.0)
+    assert layer_weights(nlp)["tagger"] == pytest.approx({1: 1 / 3, 2: 1 / 3, 3: 1 / 3}, abs=1e-7)
+    nlp.to_disk(tmp_path / "uniform")
+    override = {"components": {"tagger": {"model": {"tok2vec": {"mix_learn_rate_scale": 100.0}}}}}
+    with pytest.raises(ValueError, match="trained with mix_learn_rate_scale = 0, and the config asks for 100"):
+        spacy.load(tmp_path / "uniform", config=override)
+    from dlfa_spacy.experiments.evaluate import fusion_layer
+
+    assert fusion_layer(spacy.load(tmp_path / "uniform").config) == "uniform"
+    assert fusion_layer(nlp.config.copy()) == "uniform"

@@ -348,3 +348,30 @@ def test_parallel_languages_are_resampled_together_only_on_the_same_items(tmp_pa
     assert "resampled together" in sweep({"de": same, "en": same})
     shuffled = sweep({"de": same, "en": same[1:] + same[:1]})
     assert "differ in size or in their item ids, so each is resampled on its own" in shuffled
+
+
+def test_uniform_sits_beside_auto_and_a_mix_that_stayed_uniform_is_flagged(tmp_path):
+    def variant(layer, seed, n_de, weights):
+        return {**trial("xnli", None, seed, {"de": correct(n_de), "en": correct(10)}, dev=0.6,
+                        layer_weights=weights), "layer": layer, "variant": f"DLFA-{layer}"}
+
+    near = {"1": 0.34, "2": 0.33, "3": 0.33}  # every weight within 0.02 of 1/3: nothing was chosen
+    trials = [
+        trial("xnli", None, 0, {"de": correct(10), "en": correct(10)}, dev=0.5),
+        trial("xnli", None, 1, {"de": correct(12), "en": correct(10)}, dev=0.5),
+        # auto: averages (0.9 + 0.5) / 2 = 0.7 and (0.8 + 0.5) / 2 = 0.65; uniform: 0.65 and 0.6
+        variant("auto", 0, 18, near), variant("auto", 1, 16, near),
+        variant("uniform", 0, 16, {"1": 1 / 3, "2": 1 / 3, "3": 1 / 3}),
+        variant("uniform", 1, 14, {"1": 1 / 3, "2": 1 / 3, "3": 1 / 3}),
+    ]
+    text = write_sweep_report([write_trials(tmp_path / "s", trials)], tmp_path / "r").read_text(encoding="utf8")
+    assert list(table_rows(text, "| k | XNLI |")) == ["baseline", "auto", "uniform"]
+    uniform = text.split("#### XNLI: fixed uniform mix (uniform)\n", 1)[1]
+    assert "Test average 62.50 against the baseline's 52.50." in uniform
+    # seed by seed: 0.70 - 0.65 and 0.65 - 0.60
+    assert "The learned mix (auto) minus this uniform one, seed by seed: +5.00 points (mean of 2 seeds)" in uniform
+    assert table_rows(uniform, "| Language | baseline | DLFA-uniform |")["de"][:3] == ["55.00", "75.00", "+20.00"]
+    auto = text.split("#### XNLI: learned layer choice (auto)\n", 1)[1].split("#### XNLI: fixed uniform", 1)[0]
+    # auto's weights only (the uniform runs' are fixed), flagged as having chosen nothing
+    assert ("- XNLI: layer 1: 0.340, layer 2: 0.330, layer 3: 0.330 (mean of 2 runs). **Stayed near uniform** "
+            "(every weight within 0.02 of 1/3)") in auto

@@ -66,11 +66,13 @@ def test_every_hidden_state_is_kept_embeddings_included_and_equals_hf(tiny_bert)
     assert sorted(doc._.trf_data.model_output) == ["last_hidden_state", "pooler_output"]
 
 
-def test_mix_and_gradients_match_autograd_of_the_equation():
+@pytest.mark.parametrize("scale", [1.0, 3.0])
+def test_mix_and_gradients_match_autograd_of_the_equation(scale):
+    # The weights are softmax(scale * s): the stored s learns `scale` times faster under Adam.
     ops = NumpyOps()
     rng = numpy.random.default_rng(0)
     states = [rng.normal(size=(2, 5, 4)).astype("float64") for _ in range(4)]  # h_0..h_2 and the last
-    model = ScalarMix(grad_factor=1.0)
+    model = ScalarMix(grad_factor=1.0, mix_learn_rate_scale=scale)
     model.attrs["states"] = [0, 1, 2]
     model.set_dim("nS", 4)
     logits = numpy.array([0.3, -0.2, 0.5, 0.1], dtype="f")
@@ -87,7 +89,7 @@ def test_mix_and_gradients_match_autograd_of_the_equation():
     s = torch.tensor(logits.astype("float64"), requires_grad=True)
     gamma = torch.tensor([1.7], dtype=torch.float64, requires_grad=True)
     h = [torch.tensor(x, requires_grad=True) for x in states]
-    mixed = gamma * sum(w * x for w, x in zip(torch.softmax(s, 0), h))
+    mixed = gamma * sum(w * x for w, x in zip(torch.softmax(scale * s, 0), h))
     mixed.backward(torch.tensor(d_out))
     numpy.testing.assert_allclose(out.model_output.last_hidden_state, mixed.detach().numpy(), rtol=1e-6, atol=1e-7)
     numpy.testing.assert_allclose(model.get_grad(WEIGHTS_PARAM), s.grad.numpy(), rtol=1e-5, atol=1e-6)

@@ -37,7 +37,7 @@ from dlfa_spacy.experiments.sweep import (
     summarize,
     train_command,
 )
-from dlfa_spacy.results import AUTO, SCALAR_MIX, variant_order
+from dlfa_spacy.results import AUTO, SCALAR_MIX, UNIFORM, variant_order
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -102,6 +102,13 @@ def test_plan_is_baseline_and_each_layer_for_each_seed(tmp_path):
     assert train_command(make_spec(tmp_path), rivals[3])[-4:] == [
         "--components.ner.model.tok2vec.layer", "scalar-mix", "--gpu-id", "-1"]
     assert sorted([SCALAR_MIX, AUTO, None, 11, 1], key=variant_order) == [None, 1, 11, AUTO, SCALAR_MIX]
+    # uniform: layer = "auto" whose mix never learns, next to auto on the same seed
+    uniform = plan_trials([3], [0], auto=True, uniform=True)
+    assert [t.name for t in uniform] == ["baseline-s0", "DLFA-3-s0", "DLFA-auto-s0", "DLFA-uniform-s0"]
+    assert train_command(make_spec(tmp_path), uniform[3])[-6:] == [
+        "--components.ner.model.tok2vec.layer", "auto",
+        "--components.ner.model.tok2vec.mix_learn_rate_scale", "0", "--gpu-id", "-1"]
+    assert sorted([SCALAR_MIX, UNIFORM, AUTO, None], key=variant_order) == [None, AUTO, UNIFORM, SCALAR_MIX]
 
 
 def test_train_command(tmp_path):

@@ -37,6 +37,7 @@ def sweep_cli(
     task: str = Opt(..., "--task", "-t", help=f"Task: {', '.join(TASK_NAMES)}"),
     layers: Optional[str] = Opt(None, "--layers", "-l", help=f"Fusion layers k besides the baseline: {LAYERS_FORM}"),
     auto: bool = Opt(False, "--auto", help="Also train layer = \"auto\" (a learned mix of every lower layer) as variant DLFA-auto"),
+    uniform: bool = Opt(False, "--uniform", help="Also train layer = \"auto\" with mix_learn_rate_scale = 0 (every lower layer, fixed equal weights) as variant DLFA-uniform, to tell what auto's learning adds"),
     scalar_mix: bool = Opt(False, "--scalar-mix", help="Also train the rival layer = \"scalar-mix\" (ScalarMix.v1: softmax-weighted sum of every hidden state x a scale, no AIF) as variant scalar-mix"),
     seeds: str = Opt("0", "--seeds", "-s", help=f"Seeds of every variant: {SEEDS_FORM}"),
     output: Path = Opt(..., "--output", "-o", help="Sweep folder; each trial in trials/{variant}-s{seed}/", file_okay=False),
@@ -75,12 +76,13 @@ def sweep_cli(
     check_overrides(spec.overrides, spec.component)
     if gpu_id >= 0 and gpus_per_trial <= 0:
         raise ValueError("--gpu-id needs --gpus-per-trial > 0, so that Ray gives each trial a GPU")
-    if layers is None and not auto and not scalar_mix:
-        raise ValueError(f"Nothing to compare with the baseline: give --layers ({LAYERS_FORM}), --auto or --scalar-mix")
+    if layers is None and not auto and not uniform and not scalar_mix:
+        raise ValueError(f"Nothing to compare with the baseline: give --layers ({LAYERS_FORM}), --auto, --uniform "
+                         "or --scalar-mix")
     seed_list = parse_seeds(seeds)
     layer_list = parse_layers(layers) if layers is not None else []
     check_layers(layer_list, spec.config, spec.overrides)
-    trials = plan_trials(layer_list, seed_list, auto=auto, scalar_mix=scalar_mix)
+    trials = plan_trials(layer_list, seed_list, auto=auto, scalar_mix=scalar_mix, uniform=uniform)
     skipped, todo = split_finished(spec, trials)
     if todo:
         # Everything a trial would fail on minutes later, inside its train.log, fails here first.

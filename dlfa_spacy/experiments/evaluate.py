@@ -51,6 +51,7 @@ from ..mix_weights import layer_weights
 from ..corpora.lines import ITEM_KEY
 from ..results import (
     AUTO,
+    UNIFORM,
     DEV_KEY,
     HEADS_KEY,
     INLINE_KEYS,
@@ -71,7 +72,7 @@ SCALAR_MIX_ARCHITECTURES = ("dlfa_spacy.ScalarMix.v1", "dlfa_spacy.ScalarMixTran
 
 
 def fusion_layer(config: Mapping[str, Any], component: Optional[str] = None) -> Union[int, str, None]:
-    """Return the DLFA fusion layer from a pipeline config: k, "auto", "scalar-mix", or None for a baseline."""
+    """Return the DLFA fusion layer from a pipeline config: k, "auto", "uniform", "scalar-mix", or None for a baseline."""
     components = config.get("components", {}) if isinstance(config, Mapping) else {}
     names = list(components)
     # The task component is the one that owns the encoder in the task configs,
@@ -86,6 +87,8 @@ def fusion_layer(config: Mapping[str, Any], component: Optional[str] = None) -> 
             return SCALAR_MIX
         if isinstance(tok2vec, Mapping) and tok2vec.get("layer") is not None:
             layer = tok2vec["layer"]
+            if layer == AUTO and tok2vec.get("mix_learn_rate_scale") == 0:
+                return UNIFORM  # the candidates mixed with fixed equal weights
             if layer in (AUTO, SCALAR_MIX):
                 return layer
             try:

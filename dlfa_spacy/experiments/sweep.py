@@ -25,7 +25,7 @@ from thinc.api import Config
 
 from ..atomic import write_json_atomic
 from ..training.schedules import count_examples
-from ..results import INLINE_KEYS, LOG_FILE, METRICS_FILE, SEED_KEY, TRAINING_DIR, TRIALS_DIR
+from ..results import AUTO, INLINE_KEYS, LOG_FILE, METRICS_FILE, SEED_KEY, TRAINING_DIR, TRIALS_DIR, UNIFORM
 from ..tasks import get_task
 from .evaluate import check_test_names, evaluate_pipeline
 from .pipeline_io import language_files
@@ -197,7 +197,8 @@ def _probe_ray(address: str, timeout: float) -> None:
 
 def train_command(spec: SweepSpec, trial: Trial) -> List[str]:
     """The `python -m spacy train` command line of one trial."""
-    layer = "null" if trial.layer is None else str(trial.layer)
+    # "uniform" is layer = "auto" whose mix never learns (mix_learn_rate_scale = 0).
+    layer = "null" if trial.layer is None else AUTO if trial.layer == UNIFORM else str(trial.layer)
     command = [
         sys.executable, "-m", "spacy", "train", str(spec.config),
         "--output", str(spec.folder(trial) / TRAINING_DIR),
@@ -205,6 +206,8 @@ def train_command(spec: SweepSpec, trial: Trial) -> List[str]:
         "--system.seed", str(trial.seed),
         f"--components.{spec.component}.model.tok2vec.layer", layer,
     ]
+    if trial.layer == UNIFORM:
+        command += [f"--components.{spec.component}.model.tok2vec.mix_learn_rate_scale", "0"]
     for key, value in spec.overrides:
         command += [f"--{key}", value]
     return command + ["--gpu-id", str(spec.gpu_id)]

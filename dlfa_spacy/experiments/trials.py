@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from ..results import AUTO, SCALAR_MIX, trial_name, variant_name, variant_order
+from ..results import AUTO, SCALAR_MIX, UNIFORM, trial_name, variant_name, variant_order
 
 DONE, SKIPPED, FAILED = "done", "skipped", "failed"
 LAYERS_FORM = "positive integers and ranges, comma-separated, e.g. 1-11 or 2,4,6"
@@ -72,10 +72,10 @@ class Trial:
 
 
 def plan_trials(layers: Sequence[int], seeds: Sequence[int], auto: bool = False,
-                scalar_mix: bool = False) -> List[Trial]:
-    """The baseline, each layer (and "auto", "scalar-mix"), for each seed; seed by seed, so that an early stop still compares every variant."""
+                scalar_mix: bool = False, uniform: bool = False) -> List[Trial]:
+    """The baseline, each layer (and "auto", "uniform", "scalar-mix"), for each seed; seed by seed, so that an early stop still compares every variant."""
     variants: List[Union[int, str, None]] = [None, *layers]
-    variants += ([AUTO] if auto else []) + ([SCALAR_MIX] if scalar_mix else [])
+    variants += ([AUTO] if auto else []) + ([UNIFORM] if uniform else []) + ([SCALAR_MIX] if scalar_mix else [])
     return [Trial(layer, seed) for seed in seeds for layer in variants]
 
 

@@ -24,7 +24,7 @@ from .aif import PARAM_NAMES, SHAPES, STAT_NAMES, aif
 from .gradients import LayeredData, layer_key, layer_of_key
 from .inference_mix import PLANNED_MIX_ATTR, PREMIXED_KEY, premixed_only
 from .layer_choice import LayerSetting, is_auto
-from .layer_mix import mix_layers, mix_logits_gradient, mix_weights_of
+from .layer_mix import DEFAULT_MIX_LEARN_RATE_SCALE, mix_layers, mix_logits_gradient, mix_weights_of
 from .trained_settings import SETTINGS_ATTR, TrainedSettings
 
 # The logits a of "auto"'s mix softmax(a) over the candidate layers.
@@ -32,7 +32,11 @@ MIX_PARAM = "mix_logits"
 
 
 def AIFFusion(
-    layer: LayerSetting, reduction: int = 4, grad_factor: float = 1.0, candidates: Optional[Sequence[int]] = None
+    layer: LayerSetting,
+    reduction: int = 4,
+    grad_factor: float = 1.0,
+    candidates: Optional[Sequence[int]] = None,
+    mix_learn_rate_scale: float = DEFAULT_MIX_LEARN_RATE_SCALE,
 ) -> Model[List[TransformerData], List[TransformerData]]:
     """Replace each doc's last layer by its AIF fusion with lower layer `layer`, or with a learned mix ("auto")."""
     auto = is_auto(layer)
@@ -54,7 +58,10 @@ def AIFFusion(
             "candidates": list(candidates) if candidates else None,
             "reduction": reduction,
             "grad_factor": grad_factor,
-            SETTINGS_ATTR: TrainedSettings(layer, tuple(candidates) if candidates else None, reduction),
+            # "auto" only: how much faster than the optimizer's rate the mix logits move (layer_mix.py).
+            "mix_learn_rate_scale": float(mix_learn_rate_scale),
+            SETTINGS_ATTR: TrainedSettings(layer, tuple(candidates) if candidates else None, reduction,
+                                           float(mix_learn_rate_scale) if auto else None),
             PLANNED_MIX_ATTR: planned_mix,
         },
     )
@@ -74,12 +81,22 @@ def planned_mix(model: Model) -> Optional[Tuple[List[int], List[float]]]:
     """(candidates, weights) of an initialised "auto" fusion, for the encoder to mix at prediction; else None."""
     if not is_auto(model.attrs["layer"]) or not model.has_param(MIX_PARAM) or not model.attrs["candidates"]:
         return None
-    return list(model.attrs["candidates"]), mix_weights_of(model.ops, model.get_param(MIX_PARAM))
+    return list(model.attrs["candidates"]), _mix(model)
 
 
 def mix_weights(model: Model) -> Dict[int, float]:
     """{layer: weight} of an initialised "auto" fusion layer's learned mix (the softmax of its logits)."""
-    return dict(zip(fused_layers(model), mix_weights_of(model.ops, model.get_param(MIX_PARAM))))
+    return dict(zip(fused_layers(model), _mix(model)))
+
+
+def _mix(model: Model) -> List[float]:
+    """The mix weights softmax(scale * theta) of an initialised "auto" fusion."""
+    return mix_weights_of(model.ops, model.get_param(MIX_PARAM), _scale(model))
+
+
+def _scale(model: Model) -> float:
+    # Pipelines saved before the scale existed have no such attr; they were trained at scale 1.
+    return float(model.attrs.get("mix_learn_rate_scale", 1.0))
 
 
 def init(
@@ -143,7 +160,7 @@ def forward(
     last = xp2torch(_pad_concat(model.ops, lasts, length, dtype), requires_grad=is_train, device=device)
     # Each candidate's padded batch array, built when needed and dropped after use.
     candidates = [_padded_layer(model.ops, [datas[i] for i in rows], layer, length, dtype) for layer in layers]
-    mix = mix_weights_of(model.ops, model.get_param(MIX_PARAM)) if model.has_param(MIX_PARAM) else [1.0]
+    mix = _mix(model) if model.has_param(MIX_PARAM) else [1.0]
     if premixed:
         # The encoder summed the candidates as it made them (inference_mix.py).
         lower_xp = _pad_concat(model.ops, [datas[i].model_output[PREMIXED_KEY] for i in rows], length, dtype)
@@ -186,7 +203,8 @@ def forward(
                 model.inc_grad(name, torch2xp(weights[name].grad, ops=model.ops))
         d_lower = torch2xp(lower.grad, ops=model.ops)
         if model.has_param(MIX_PARAM):
-            model.inc_grad(MIX_PARAM, mix_logits_gradient(model.ops, candidates, mix, d_lower))
+            # a = scale * theta: the chain rule scales theta's gradient by the same factor.
+            model.inc_grad(MIX_PARAM, mix_logits_gradient(model.ops, candidates, mix, d_lower) * _scale(model))
         factor = model.attrs["grad_factor"]
         d_last = torch2xp(last.grad, ops=model.ops) * factor
         results = dict(d_by_doc)

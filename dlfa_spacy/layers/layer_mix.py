@@ -13,10 +13,23 @@ from thinc.types import Floats1d, Floats3d
 
 Candidate = Callable[[], Floats3d]
 
+# The mix logits are a = scale * theta, theta being the stored parameter. Adam moves theta by
+# about the learning rate per step whatever the gradient's size, so the logits move `scale`
+# times faster than the encoder's weights: at the encoder's rate (2e-5 to 5e-5) and scale 1
+# they moved by 0.1 at most in a training run, which left the mix uniform to 2%.
+# 0 keeps the mix uniform (the sweep's "uniform" variant). The default is measured: see README.
+DEFAULT_MIX_LEARN_RATE_SCALE = 100.0
 
-def mix_weights_of(ops: Ops, logits: Floats1d) -> List[float]:
-    """softmax(logits) as host floats (the logits may live on a GPU)."""
-    return ops.to_numpy(ops.softmax(logits.astype("float32"))).tolist()
+
+def check_mix_scale(scale: float, where: str) -> None:
+    """Raise a ValueError unless `scale` is a number >= 0."""
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale < 0:
+        raise ValueError(f"{where}: `mix_learn_rate_scale` must be a number >= 0 (0: a fixed uniform mix), got {scale!r}")
+
+
+def mix_weights_of(ops: Ops, logits: Floats1d, scale: float = 1.0) -> List[float]:
+    """softmax(scale * logits) as host floats (the logits may live on a GPU)."""
+    return ops.to_numpy(ops.softmax(logits.astype("float32") * float(scale))).tolist()
 
 
 def mix_layers(ops: Ops, candidates: Sequence[Candidate], weights: Sequence[float]) -> Floats3d:

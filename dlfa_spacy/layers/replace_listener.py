@@ -23,8 +23,9 @@ INLINE_ARCHITECTURE = "dlfa_spacy.Tok2VecTransformer.v1"
 SCALAR_MIX_ARCHITECTURE = "dlfa_spacy.ScalarMix.v1"
 # {listener architecture: (inline architecture, the listener keys it takes over)}
 _INLINE = {
-    DLFA_ARCHITECTURE: (INLINE_ARCHITECTURE, ("layer", "candidates", "reduction", "pooling", "grad_factor")),
-    SCALAR_MIX_ARCHITECTURE: ("dlfa_spacy.ScalarMixTransformer.v1", ("pooling", "grad_factor")),
+    DLFA_ARCHITECTURE: (INLINE_ARCHITECTURE, ("layer", "candidates", "reduction", "pooling", "grad_factor",
+                                              "mix_learn_rate_scale")),
+    SCALAR_MIX_ARCHITECTURE: ("dlfa_spacy.ScalarMixTransformer.v1", ("pooling", "grad_factor", "mix_learn_rate_scale")),
 }
 _TRANSFORMER_KEYS = ("name", "get_spans", "tokenizer_config", "transformer_config", "mixed_precision",
                      "grad_scaler_config")

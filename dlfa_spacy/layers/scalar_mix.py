@@ -16,13 +16,15 @@ from transformers.file_utils import ModelOutput
 
 from .gradients import LayeredData, layer_key, layer_of_key
 from .inference_mix import PLANNED_MIX_ATTR, PREMIXED_KEY, premixed_only
-from .layer_mix import mix_weights_of
+from .layer_mix import DEFAULT_MIX_LEARN_RATE_SCALE, mix_weights_of
 
 WEIGHTS_PARAM = "scalar_logits"
 SCALE_PARAM = "scalar_gamma"
 
 
-def ScalarMix(grad_factor: float = 1.0) -> Model[List[TransformerData], List[TransformerData]]:
+def ScalarMix(
+    grad_factor: float = 1.0, mix_learn_rate_scale: float = DEFAULT_MIX_LEARN_RATE_SCALE
+) -> Model[List[TransformerData], List[TransformerData]]:
     """Replace each doc's last layer by gamma times the softmax-weighted sum of all its hidden states."""
     return Model(
         "scalar-mix",
@@ -31,7 +33,9 @@ def ScalarMix(grad_factor: float = 1.0) -> Model[List[TransformerData], List[Tra
         dims={"nS": None},
         params={WEIGHTS_PARAM: None, SCALE_PARAM: None},
         # The lower states mixed (0..N-1), set at initialisation and saved with the pipeline.
-        attrs={"states": None, "grad_factor": grad_factor, PLANNED_MIX_ATTR: planned_mix},
+        attrs={"states": None, "grad_factor": grad_factor, PLANNED_MIX_ATTR: planned_mix,
+               # How much faster than the optimizer's rate the layer logits move (layer_mix.py).
+               "mix_learn_rate_scale": float(mix_learn_rate_scale)},
     )
 
 
@@ -39,7 +43,7 @@ def planned_mix(model: Model) -> Optional[Tuple[List[int], List[float]]]:
     """(lower states, their weights) of an initialised mix, for the encoder to sum at prediction; else None."""
     if not model.attrs["states"] or not model.has_param(WEIGHTS_PARAM):
         return None
-    return lower_states(model), mix_weights_of(model.ops, model.get_param(WEIGHTS_PARAM))[:-1]
+    return lower_states(model), _weights(model)[:-1]
 
 
 def lower_states(model: Model) -> List[int]:
@@ -53,7 +57,17 @@ def lower_states(model: Model) -> List[int]:
 def scalar_mix_weights(model: Model) -> Dict[int, float]:
     """{hidden state: weight} of the learned mix, the last layer as N (gamma not included)."""
     states = lower_states(model) + [max(lower_states(model)) + 1]
-    return dict(zip(states, mix_weights_of(model.ops, model.get_param(WEIGHTS_PARAM))))
+    return dict(zip(states, _weights(model)))
+
+
+def _scale(model: Model) -> float:
+    # Pipelines saved before the scale existed have no such attr; they were trained at scale 1.
+    return float(model.attrs.get("mix_learn_rate_scale", 1.0))
+
+
+def _weights(model: Model) -> List[float]:
+    """softmax(scale * s): the weights of every hidden state, the last one's last."""
+    return mix_weights_of(model.ops, model.get_param(WEIGHTS_PARAM), _scale(model))
 
 
 def init(model: Model, X: Optional[List[TransformerData]] = None, Y: Optional[object] = None) -> None:
@@ -86,7 +100,7 @@ def _states_of(data: TransformerData, lower: List[int]) -> List:
 def forward(model: Model, datas: List[TransformerData], is_train: bool) -> Tuple[List[TransformerData], Callable]:
     """Mix every doc with transformer output; pass empty docs through."""
     lower = lower_states(model)
-    weights = mix_weights_of(model.ops, model.get_param(WEIGHTS_PARAM))
+    weights = _weights(model)
     gamma = float(model.ops.to_numpy(model.get_param(SCALE_PARAM))[0])
     rows = [i for i, d in enumerate(datas) if _has_output(d)]
     outputs = list(datas)
@@ -131,7 +145,8 @@ def forward(model: Model, datas: List[TransformerData], is_train: bool) -> Tuple
             )
         mean = sum(w * g for w, g in zip(weights, dots))
         # The softmax Jacobian, as layer_mix.mix_logits_gradient.
-        model.inc_grad(WEIGHTS_PARAM, model.ops.asarray1f([w * (g - mean) for w, g in zip(weights, dots)]))
+        scale = _scale(model)  # the logits are scale * s: the chain rule scales s's gradient
+        model.inc_grad(WEIGHTS_PARAM, model.ops.asarray1f([scale * w * (g - mean) for w, g in zip(weights, dots)]))
         model.inc_grad(SCALE_PARAM, model.ops.asarray1f([d_gamma]))
         return [results[i] for i in with_output]
 

@@ -20,11 +20,12 @@ SETTINGS_ATTR = "trained_settings"
 
 @dataclass(frozen=True)
 class TrainedSettings:
-    """A fusion layer's weight-bound settings: its layer, candidates and reduction."""
+    """A fusion layer's weight-bound settings: its layer, candidates, reduction and ("auto") mix logit scale."""
 
     layer: LayerSetting
     candidates: Optional[Tuple[int, ...]]
     reduction: int
+    mix_learn_rate_scale: Optional[float] = None
 
     def conflicts(self, saved: "TrainedSettings") -> Optional[str]:
         """What in these (configured) settings differs from the saved ones, or None."""
@@ -35,6 +36,10 @@ class TrainedSettings:
             return f"candidates = {list(saved.candidates or [])}, and the config asks for {list(self.candidates)}"
         if self.reduction != saved.reduction:
             return f"reduction = {saved.reduction}, and the config asks for reduction = {self.reduction}"
+        if saved.mix_learn_rate_scale is not None and self.mix_learn_rate_scale != saved.mix_learn_rate_scale:
+            # The stored mix parameter means logits / scale: another scale would change the mix.
+            return (f"mix_learn_rate_scale = {saved.mix_learn_rate_scale:g}, and the config asks for "
+                    f"{self.mix_learn_rate_scale:g}")
         return None
 
 
@@ -47,7 +52,8 @@ def _serialize(_: TrainedSettings, value: TrainedSettings, name: str, model: Mod
 def _deserialize(configured: TrainedSettings, value: bytes, name: str, model: Model) -> Any:
     data = srsly.msgpack_loads(value)
     candidates = data.get("candidates")
-    saved = TrainedSettings(data.get("layer"), tuple(candidates) if candidates else None, data.get("reduction"))
+    saved = TrainedSettings(data.get("layer"), tuple(candidates) if candidates else None, data.get("reduction"),
+                            data.get("mix_learn_rate_scale"))
     conflict = configured.conflicts(saved)
     if conflict:
         raise ValueError(

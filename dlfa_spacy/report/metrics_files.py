@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Sequence, Tuple, Union
 
-from ..results import LAYER_WEIGHTS_KEY, PAIRS_KEY, layer_of_variant, optional_layer, variant_name
+from ..results import LAYER_WEIGHTS_KEY, PAIRS_KEY, UNIFORM, layer_of_variant, optional_layer, variant_name
 from ..tasks import TASKS
 
 REQUIRED_KEYS = ("task", "languages", "average", "average_without_en")
@@ -174,14 +174,29 @@ def layer_weights_by_task(metrics: Sequence[Metrics]) -> Dict[str, Dict[int, Lis
     out: Dict[str, Dict[int, List[float]]] = {}
     for task in TASKS:
         for m in metrics:
-            if m["task"] == task:
+            # A uniform run's weights are fixed at 1/n: nothing was learned.
+            if m["task"] == task and m.get("layer") != UNIFORM:
                 for layer, weight in layer_weights_of(m).items():
                     out.setdefault(task, {}).setdefault(layer, []).append(weight)
     return out
 
 
+# A learned mix whose every weight is this close to 1/n did not choose any layer.
+NEAR_UNIFORM = 0.02
+
+
+def near_uniform(by_layer: Mapping[int, Sequence[float]]) -> bool:
+    """Whether every mean weight is within NEAR_UNIFORM of 1/n: a mix that stayed where it started."""
+    n = len(by_layer)
+    return n > 0 and all(abs(sum(v) / len(v) - 1 / n) <= NEAR_UNIFORM for v in by_layer.values())
+
+
 def weights_line(by_layer: Mapping[int, Sequence[float]]) -> str:
-    """'layer 1: 0.210, layer 2: 0.350 (mean of 2 runs)' for one task's learned mixes."""
+    """'layer 1: 0.210, layer 2: 0.350 (mean of 2 runs)' for one task's learned mixes, flagged when near uniform."""
     runs = max(len(v) for v in by_layer.values())
     cells = ", ".join(f"layer {k}: {sum(v) / len(v):.3f}" for k, v in sorted(by_layer.items()))
-    return cells + (f" (mean of {runs} runs)" if runs > 1 else "")
+    line = cells + (f" (mean of {runs} runs)" if runs > 1 else "")
+    if near_uniform(by_layer):
+        line += (f". **Stayed near uniform** (every weight within {NEAR_UNIFORM} of 1/{len(by_layer)}): this mix "
+                 "chose no layer; it works as a fixed uniform mix of the lower layers")
+    return line

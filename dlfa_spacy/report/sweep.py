@@ -25,6 +25,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 from ..atomic import report_files
 from ..results import (
     AUTO,
+    UNIFORM,
     BASELINE,
     DEV_KEY,
     ITEMS_KEY,
@@ -60,6 +61,7 @@ REPORT_FILE = "sweep.md"
 WITHOUT_EN = "w/o en"  # the significance results' key of the average over the target languages
 AUTO_VARIANT = variant_name(AUTO)
 SCALAR_MIX_VARIANT = variant_name(SCALAR_MIX)
+UNIFORM_VARIANT = variant_name(UNIFORM)
 
 # {task: {variant: {seed: metrics}}}, tasks in paper order, variants baseline first then by k.
 Groups = Dict[str, Dict[str, Dict[int, Metrics]]]
@@ -463,6 +465,8 @@ def _task_section(task: str, runs: Dict[str, Dict[int, Metrics]], folder: Path,
                                         n_rounds=n_rounds, seed=seed)
     if AUTO_VARIANT in runs:
         lines += _auto_lines(task, runs, folder, n_rounds, seed)
+    if UNIFORM_VARIANT in runs:
+        lines += _uniform_lines(task, runs, n_rounds, seed)
     if SCALAR_MIX_VARIANT in runs:
         lines += scalar_mix_lines(task, runs, n_rounds, seed)
     return lines
@@ -502,6 +506,23 @@ def _auto_lines(task: str, runs: Dict[str, Dict[int, Metrics]], folder: Path, n_
     lines += _comparison(runs, AUTO_VARIANT, n_rounds, seed)
     weights = layer_weights_by_task(list(seeds.values()))
     return lines + layer_weights_section(weights, folder, f"sweep_{task}_layer_weights.png", heading="#####")
+
+
+def _uniform_lines(task: str, runs: Dict[str, Dict[int, Metrics]], n_rounds: int, seed: int) -> List[str]:
+    """The fixed uniform mix of one task (auto that never learns), beside auto: what auto's learning adds."""
+    seeds = runs[UNIFORM_VARIANT]
+    lines = ["", f"#### {TASKS[task].title}: fixed uniform mix (uniform)", "",
+             "layer = \"auto\" with mix_learn_rate_scale = 0: the same candidate layers at fixed equal weights, "
+             f"on the same seeds. Test average {pct(mean_average(seeds))} against the baseline's "
+             f"{pct(mean_average(runs['baseline']))}."]
+    if AUTO_VARIANT in runs:
+        shared = sorted(set(seeds) & set(runs[AUTO_VARIANT]))
+        if shared:
+            gap = mean([runs[AUTO_VARIANT][s]["average"] - seeds[s]["average"] for s in shared])
+            lines[-1] += (f" The learned mix (auto) minus this uniform one, seed by seed: {100 * gap:+.2f} points "
+                          f"(mean of {len(shared)} seeds); that difference, not auto's gain over the baseline, is "
+                          "what learning the weights adds.")
+    return lines + [""] + _comparison(runs, UNIFORM_VARIANT, n_rounds, seed)
 
 
 def _best_k_lines(runs: Dict[str, Dict[int, Metrics]], n_rounds: int, seed: int) -> List[str]:
