@@ -170,9 +170,8 @@ def test_no_code_outside_tasks_branches_on_a_task_name():
     assert offenders == []
 
 
-def test_readme_layout_names_every_module():
-    readme = (REPO / "README.md").read_text(encoding="utf8")
-    layout = readme[readme.index("## Layout"):]
+def test_the_layout_page_names_every_module():
+    layout = (REPO / "docs" / "layout.md").read_text(encoding="utf8")
     missing = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
                if p.name not in ("__init__.py", "__main__.py") and p.parent.name != "cli" and f"`{p.name}`" not in layout
                and f"`{p.relative_to(PACKAGE)}`" not in layout and f"`dlfa_spacy/{p.relative_to(PACKAGE)}`" not in layout]

@@ -191,7 +191,7 @@ def test_wheels_install_in_a_fresh_venv_and_load_by_name(demo_project, tmp_path)
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
-    # As README says: the CPU torch first, so that nothing pulls the CUDA build.
+    # torch pinned first, as the Makefile installs it, so that nothing pulls another build.
     subprocess.run(pip + ["torch==2.13.0"], check=True, timeout=1200)
     links = ["--find-links", str(demo_project / "packages" / "wheels")]
     for wheel_dir in sorted((demo_project / "demo" / "packages").glob("*/dist")):
