@@ -7,6 +7,7 @@ Weasel variables cannot differ per workflow, so the demo's commands are the same
 written out again with the demo's paths and values.
 """
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
@@ -24,14 +25,22 @@ DEMO_LAYER = {name: task.demo_layer for name, task in TASK_TABLE.items()}
 DEMO_LANGS = {name: task.demo_langs for name, task in TASK_TABLE.items()}
 
 # Sizes and SHA-256 sums as the Hugging Face dataset loaders record them (datasets'
-# dataset_infos.json); `spacy project assets` checks MD5 only, and no MD5 is published,
-# so none is given. XTREME's scripts/download_data.sh names the same files.
+# dataset_infos.json), kept once in assets/sha256.json; `spacy project assets` checks MD5 only,
+# and no MD5 is published, so the `verify-assets` step checks them after the download.
+# XTREME's scripts/download_data.sh names the same files.
+SHA256 = json.loads((ROOT / "assets" / "sha256.json").read_text(encoding="utf8"))
+
+
+def sums(dest: str) -> str:
+    """'N bytes, SHA-256 X' of a large asset, from assets/sha256.json."""
+    return f"{SHA256[dest]['bytes']:,} bytes, SHA-256 {SHA256[dest]['sha256']}"
+
+
 ASSETS = [
     {"dest": "assets/wikiann/panx_dataset.zip",
      "url": "https://s3.amazonaws.com/datasets.huggingface.co/wikiann/1.1.0/panx_dataset.zip",
      "description": "WikiANN / PAN-X NER with the Rahimi et al. (2019) splits that XTREME uses: one "
-                    "lang.tar.gz (train, dev, test) per language; 234,008,884 bytes, SHA-256 "
-                    "164814b64f749ad000988b5ab45050b5116913b3db466ab173008955ddf649a4. The archive the "
+                    f"lang.tar.gz (train, dev, test) per language; {sums('assets/wikiann/panx_dataset.zip')}. The archive the "
                     "Hugging Face wikiann and xtreme loaders download. If it is unavailable, save "
                     "XTREME's copy by hand from "
                     "https://www.amazon.com/clouddrive/share/d3KGCRCIYwhKJF0H3eWA26hjg2ZCRhjpEQtDL70FSBN "
@@ -39,20 +48,18 @@ ASSETS = [
     {"dest": "assets/ud/ud-treebanks-v2.5.tgz",
      "url": "https://lindat.mff.cuni.cz/repository/xmlui/bitstream/handle/11234/1-3105/ud-treebanks-v2.5.tgz",
      "description": "Universal Dependencies 2.5, the release XTREME evaluates (LINDAT handle 11234/1-3105); "
-                    "355,216,681 bytes, SHA-256 5ff973e44345a5f69b94cc1427158e14e851c967d58773cc2ac5a1d3adaca409."},
+                    f"{sums('assets/ud/ud-treebanks-v2.5.tgz')}."},
     {"dest": "assets/xnli/XNLI-MT-1.0.zip",
      "url": "https://dl.fbaipublicfiles.com/XNLI/XNLI-MT-1.0.zip",
      "description": "XNLI-MT 1.0: its multinli/multinli.train.en.tsv is the English MultiNLI training set "
-                    "XTREME trains on; 466,098,360 bytes, SHA-256 "
-                    "f732517ba2fb1d550e9f3c2aabaef6017c91ee2dcec90e878f138764d224db05."},
+                    f"XTREME trains on; {sums('assets/xnli/XNLI-MT-1.0.zip')}."},
     {"dest": "assets/xnli/XNLI-1.0.zip",
      "url": "https://dl.fbaipublicfiles.com/XNLI/XNLI-1.0.zip",
-     "description": "XNLI 1.0 dev and test sets in 15 languages; 17,865,352 bytes, SHA-256 "
-                    "4ba1d5e1afdb7161f0f23c66dc787802ccfa8a25a3ddd3b165a35e50df346ab1."},
+     "description": f"XNLI 1.0 dev and test sets in 15 languages; {sums('assets/xnli/XNLI-1.0.zip')}."},
     {"dest": "assets/pawsx/x-final.tar.gz",
      "url": "https://storage.googleapis.com/paws/pawsx/x-final.tar.gz",
-     "description": "PAWS-X (x-final): English PAWS train/dev and test sets in 7 languages; 30,282,057 bytes, "
-                    "SHA-256 4146db499101d66e68ae4c8ed3cf9dadecd625f44b7d8cf3d4a0fe93afc4fd9f."},
+     "description": "PAWS-X (x-final): English PAWS train/dev and test sets in 7 languages; "
+                    f"{sums('assets/pawsx/x-final.tar.gz')}."},
 ]
 
 
@@ -417,6 +424,11 @@ def project() -> Dict:
         {"name": "download", "help": "Download the public data sets (about 1.1 GB: PAN-X, UD 2.5, XNLI-MT, XNLI, PAWS-X, "
                                      "stsb-multi-mt, STS 2017).",
          "script": ["python -m spacy project assets ."]},
+        {"name": "verify-assets",
+         "help": "Check the large downloads against their published sizes and SHA-256 sums (assets/sha256.json); "
+                 "each file that differs is named.",
+         "script": ["python -m dlfa_spacy verify-assets assets/sha256.json"],
+         "deps": list(SHA256)},
         {"name": "wheel", "help": "Build the dlfa-spacy wheel that the packaged pipelines require.",
          "script": ["python -m pip wheel --no-deps --wheel-dir packages/wheels ."],
          "deps": ["setup.cfg", "dlfa_spacy"], "outputs_no_cache": ["packages/wheels"]},
@@ -460,9 +472,9 @@ def project() -> Dict:
         return steps
 
     workflows = {
-        "all": ["download", "wheel"] + flow(""),
+        "all": ["download", "verify-assets", "wheel"] + flow(""),
         "demo": ["demo-encoder", "wheel"] + flow("demo-"),
-        "sweep": ["download"] + [f"convert-{t}" for t in TASKS] + [f"sweep-{t}" for t in TASKS] + ["sweep-report"],
+        "sweep": ["download", "verify-assets"] + [f"convert-{t}" for t in TASKS] + [f"sweep-{t}" for t in TASKS] + ["sweep-report"],
         "demo-sweep": ["demo-encoder"] + [f"demo-convert-{t}" for t in DEMO_SWEEP_TASKS]
         + [f"demo-sweep-{t}" for t in DEMO_SWEEP_TASKS] + ["demo-sweep-report"],
     }

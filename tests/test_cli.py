@@ -1,6 +1,7 @@
 """The typer command line: help text everywhere, summaries at the end, clear errors without tracebacks."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from dlfa_spacy.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "data" / "corpora"
-COMMANDS = {"convert", "prepare", "evaluate", "report", "sweep", "calibrate", "export-encoder"}
+COMMANDS = {"convert", "prepare", "evaluate", "report", "sweep", "calibrate", "export-encoder", "verify-assets"}
 REPORT_COMMANDS = {"results", "sweep", "encoders", "research"}
 
 
@@ -224,3 +225,34 @@ def test_a_failed_write_after_the_work_still_shows_the_scores(tmp_path, monkeypa
     assert result.exit_code == 1 and "Traceback" not in output
     assert "de" in output and "58.33" in output  # the per-language table came first
     assert f"cannot write {tmp_path / 'm.json'}: No space left on device" in output
+
+
+def test_verify_assets_names_each_file_that_differs_or_is_missing(tmp_path):
+    import hashlib
+
+    good, short, wrong = b"all of it", b"half", b"same size"
+    (tmp_path / "a").mkdir()
+    for name, data in (("a/good.zip", good), ("a/short.zip", short), ("a/wrong.zip", wrong)):
+        (tmp_path / name).write_bytes(data)
+    table = {"a/good.zip": {"bytes": len(good), "sha256": hashlib.sha256(good).hexdigest()},
+             "a/short.zip": {"bytes": 1000, "sha256": "0" * 64},
+             "a/wrong.zip": {"bytes": len(wrong), "sha256": "f" * 64},
+             "a/absent.zip": {"bytes": 5, "sha256": "0" * 64}}
+    sums = tmp_path / "sha256.json"
+    sums.write_text(json.dumps(table))
+    result = CliRunner().invoke(app, ["verify-assets", str(sums), "--root", str(tmp_path)])
+    assert result.exit_code == 1
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", result.output)
+    lines = [" ".join(line.split()) for line in plain.strip().split("✘") if line.strip()]
+    assert lines == [
+        "a/short.zip: found 4 bytes; expected 1,000 bytes",
+        f"a/wrong.zip: found SHA-256 {hashlib.sha256(wrong).hexdigest()}; expected SHA-256 {'f' * 64}",
+        "a/absent.zip: found no such file; expected 5 bytes",
+    ]
+    del table["a/short.zip"], table["a/wrong.zip"], table["a/absent.zip"]
+    sums.write_text(json.dumps(table))
+    ok = CliRunner().invoke(app, ["verify-assets", str(sums), "--root", str(tmp_path)])
+    assert ok.exit_code == 0 and "1 assets match" in ok.output
+    sums.write_text(json.dumps({"a/good.zip": {"bytes": "9"}}))
+    bad = CliRunner().invoke(app, ["verify-assets", str(sums), "--root", str(tmp_path)])
+    assert bad.exit_code == 1 and "entry 'a/good.zip' must hold \"bytes\" (an integer)" in bad.output
