@@ -490,6 +490,12 @@ def project() -> Dict:
         "demo-calibration-report", "demo-encoder-xlmr", "demo-convert-sts"] + [
         f"demo-compare-{key}-{t}" for key in DEMO_ENCODERS for t in ENCODER_TASKS] + ["demo-compare-encoders-report"]
     workflows["demo-research"] += [s for s in intermediate_steps(True) if s not in workflows["demo-research"]]
+    # The encoder comparison on its own: each encoder's baseline, DLFA and auto on XNLI and STS.
+    workflows["compare-encoders"] = ["download", "verify-assets"] + [f"convert-{t}" for t in ENCODER_TASKS] + [
+        f"compare-{key}-{t}" for key in ENCODERS for t in ENCODER_TASKS] + ["compare-encoders-report"]
+    workflows["demo-compare-encoders"] = ["demo-encoder", "demo-encoder-xlmr"] + [
+        f"demo-convert-{t}" for t in ENCODER_TASKS] + [
+        f"demo-compare-{key}-{t}" for key in DEMO_ENCODERS for t in ENCODER_TASKS] + ["demo-compare-encoders-report"]
     workflows["research"].append("research-report")
     workflows["demo-research"].append("demo-research-report")
     assert all(step in names for steps in workflows.values() for step in steps)

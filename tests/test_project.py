@@ -32,7 +32,7 @@ def test_project_config_is_valid_and_every_workflow_step_exists():
         assert len(steps) == len(set(steps)), workflow
     by_name = {c["name"]: c for c in config["commands"]}
     # The demos read nothing that the repository or an earlier step of theirs does not provide.
-    for workflow in ("demo", "demo-sweep", "demo-research"):
+    for workflow in ("demo", "demo-sweep", "demo-research", "demo-compare-encoders"):
         produced = set()
         for command in (by_name[n] for n in config["workflows"][workflow]):
             for dep in command.get("deps", []):
@@ -53,7 +53,7 @@ def test_project_config_is_valid_and_every_workflow_step_exists():
         assert base.endswith(" null")
 
 
-@pytest.mark.parametrize("workflow", ["all", "sweep", "research"])
+@pytest.mark.parametrize("workflow", ["all", "sweep", "research", "compare-encoders"])
 def test_full_workflow_needs_no_manual_step(workflow):
     from weasel.util import load_project_config
 
