@@ -576,3 +576,30 @@ def test_rows_encoded_in_length_buckets_equal_one_padded_batch(trained):
         for row, length in enumerate(wordpieces.lengths):
             numpy.testing.assert_allclose(buckets[key][row, :length].numpy(), whole[key][row, :length].numpy(),
                                           rtol=1e-5, atol=1e-5, err_msg=key)
+
+
+def test_prediction_fuses_each_doc_on_its_own_as_the_padded_batch_would(trained):
+    from dlfa_spacy.layers.aif import PARAM_NAMES, aif
+    from dlfa_spacy.layers.fusion import _pad_concat, _pad_concat_mask
+
+    nlp = trained[0]
+    node = fusion_nodes(nlp, "ner")[0]
+    texts = ["Anna lives in Berlin .", "Maria works at Siemens in Hamburg with Peter and Lucy .", "Bob ."]
+    datas = nlp.get_pipe("transformer").model.predict([nlp.make_doc(t) for t in texts]).split_by_doc()
+    got = node.predict(datas)
+    # The reference: AIF at prediction over the docs padded into one batch.
+    lasts = [d.model_output.last_hidden_state for d in datas]
+    length = max(x.shape[1] for x in lasts)
+    last = torch.tensor(_pad_concat(node.ops, lasts, length, "float32"))
+    lower = torch.tensor(_pad_concat(node.ops, [d.model_output[layer_key(2)] for d in datas], length, "float32"))
+    mask = torch.tensor(_pad_concat_mask(node.ops, [d.wordpieces.attention_mask for d in datas], length))
+    params = {name: torch.tensor(node.get_param(name)) for name in PARAM_NAMES}
+    with torch.no_grad():
+        want = aif(lower, last, mask, params, training=False).numpy()
+    start = 0
+    for data, x in zip(got, lasts):
+        rows, width = x.shape[0], x.shape[1]
+        real = data.wordpieces.attention_mask.astype(bool)
+        numpy.testing.assert_allclose(data.model_output.last_hidden_state[real], want[start:start + rows, :width][real],
+                                      rtol=1e-5, atol=1e-6)
+        start += rows

@@ -151,6 +151,10 @@ def forward(
     for i in rows if not premixed else []:
         for layer in layers:
             _check_has_layer(datas[i], layer)
+    if not is_train:
+        # Prediction needs no batch statistics (BatchNorm uses its running ones) and no
+        # gradients, so each doc is fused on its own arrays: no padded copy of the batch.
+        return _predict_each(model, datas, rows, layers, premixed), lambda d_datas: d_datas
     lasts = [datas[i].model_output["last_hidden_state"] for i in rows]
     masks = [datas[i].wordpieces.attention_mask for i in rows]
     length = max(x.shape[1] for x in lasts)
@@ -225,6 +229,33 @@ def forward(
         return [results[i] for i in with_output]
 
     return outputs, backprop
+
+
+def _predict_each(
+    model: Model, datas: List[TransformerData], rows: List[int], layers: List[int], premixed: bool
+) -> List[TransformerData]:
+    """Each doc's fusion at prediction, computed on its own (unpadded across docs) arrays."""
+    device = get_torch_default_device()
+    mix = _mix(model) if model.has_param(MIX_PARAM) else None
+    outputs = list(datas)
+    for i in rows:
+        data = datas[i]
+        last_xp = data.model_output["last_hidden_state"]
+        if premixed:
+            lower_xp = data.model_output[PREMIXED_KEY]
+        elif mix is not None:
+            lower_xp = mix_layers(model.ops, [lambda k=k: data.model_output[layer_key(k)] for k in layers], mix)
+        else:
+            lower_xp = data.model_output[layer_key(layers[0])]
+        last = xp2torch(last_xp, device=device)
+        lower = xp2torch(model.ops.xp.ascontiguousarray(lower_xp, dtype=last_xp.dtype), device=device)
+        mask = xp2torch(_pad_concat_mask(model.ops, [data.wordpieces.attention_mask], last_xp.shape[1]), device=device)
+        params = {name: xp2torch(model.get_param(name), device=device).to(last.dtype) for name in PARAM_NAMES}
+        with torch.no_grad():
+            fused = aif(lower, last, mask, params, training=False)
+        outputs[i] = TransformerData(wordpieces=data.wordpieces, align=data.align,
+                                     model_output=ModelOutput(last_hidden_state=torch2xp(fused, ops=model.ops)))
+    return outputs
 
 
 def _check_has_layer(data: TransformerData, layer: int) -> None:
