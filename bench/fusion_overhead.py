@@ -106,7 +106,7 @@ name = "{model_path}"
 tokenizer_config = {{"use_fast": true}}
 transformer_config = {trf_config}
 mixed_precision = {str(mixed_precision).lower()}
-grad_scaler_config = {{"enabled": {str(grad_scaling).lower()}}}
+grad_scaler_config = {{"enabled": {str(mixed_precision and grad_scaling).lower()}}}
 [components.transformer.model.get_spans]
 @span_getters = "spacy-transformers.strided_spans.v1"
 window = 128

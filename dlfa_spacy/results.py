@@ -40,6 +40,9 @@ HEADS_KEY = "heads"  # the factory of the task component: which recipe's head th
 # The factories of XTREME's heads (the replication configs); anything else is spaCy's own or this project's.
 XTREME_HEADS = ("token_classifier", "xtreme_textcat")
 SMOKE_KEY = "smoke"  # true for a smoke run of the machinery (the demo)
+# Token tasks, per language: the first N_EXAMPLES test sentences as displaCy input, gold beside predicted.
+EXAMPLES_KEY = "examples"
+N_EXAMPLES = 20
 
 SMOKE_NOTE = "numbers are from a smoke run of the machinery, not results"
 _VARIANT = re.compile(r"DLFA-(\d+|auto|uniform)")

@@ -582,6 +582,16 @@ def test_evaluate_writes_per_example_ner_counts(ner_setup):
         assert score(scores["per_example"]) == scores["score"]
     # Each per-example list on one line, so the file stays small.
     assert '"per_example": [[2,2,2],[0,0,2]]' in out.read_text()
+    # The test sentences as displaCy input, gold beside predicted, for the report's pages.
+    assert metrics["languages"]["de"]["examples"][0] == {
+        "gold": {"text": "Anna wohnt in Berlin . ", "ents": [{"start": 0, "end": 4, "label": "PER"},
+                                                            {"start": 14, "end": 20, "label": "LOC"}]},
+        "pred": {"text": "Anna wohnt in Berlin . ", "ents": [{"start": 0, "end": 4, "label": "PER"},
+                                                            {"start": 14, "end": 20, "label": "LOC"}]},
+    }
+    assert metrics["languages"]["fr"]["examples"][0]["pred"]["ents"] == [
+        {"start": 0, "end": 6, "label": "LOC"}, {"start": 10, "end": 15, "label": "PER"}]
+    assert [len(v["examples"]) for v in metrics["languages"].values()] == [2, 3, 1]
 
 
 def test_evaluate_writes_per_example_correctness(xnli_setup):

@@ -237,6 +237,34 @@ def _project_run(project: Path, workflow: str) -> subprocess.CompletedProcess:
 # The workflows build on each other in one directory, each fixture on the state of the one before:
 # demo_project (demo) -> sweep_done (+ demo-sweep) -> research_done (+ demo-research). A test asks
 # for the state it reads, so each one runs alone (-k) too, and none relies on the tests run before it.
+def headless(*args: str) -> subprocess.CompletedProcess:
+    """Debian's chromium, headless, with its console messages on stderr."""
+    command = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_results_html_renders_in_a_real_browser_with_entity_marks(demo_project, tmp_path):
+    import shutil
+
+    if shutil.which("chromium") is None:
+        pytest.skip("no chromium: .ci/run installs Debian's (apt-get install chromium)")
+    reports = demo_project / "demo" / "reports"
+    pages = sorted(p.name for p in reports.glob("examples_*.html"))
+    # one displaCy page per NER / POS variant (dlfa, baseline) and test language
+    assert len(pages) == 2 * 2 * 5 and "examples_ner_DLFA-2_de.html" in pages
+    for name in ("results.html", "examples_ner_DLFA-2_de.html", "examples_pos_DLFA-3_zh.html"):
+        shown = headless("--dump-dom", (reports / name).as_uri())
+        assert shown.returncode == 0, shown.stderr[-2000:]
+        console = [line for line in shown.stderr.splitlines() if ":CONSOLE" in line]
+        assert console == [], console  # no script error, no failed resource the page reports
+        assert "<table>" in shown.stdout if name == "results.html" else "predicted" in shown.stdout
+    ner = headless("--dump-dom", (reports / "examples_ner_DLFA-2_de.html").as_uri()).stdout
+    assert ner.count('<mark class="entity"') >= 1  # the demo's gold German sentences hold entities
+    shot = tmp_path / "results.png"
+    taken = headless(f"--screenshot={shot}", "--window-size=1200,2000", (reports / "results.html").as_uri())
+    assert taken.returncode == 0 and shot.read_bytes().startswith(b"\x89PNG"), taken.stderr[-2000:]
+
+
 @pytest.fixture(scope="module")
 def sweep_done(demo_project):
     """demo_project with `spacy project run demo-sweep` done in it, after the demo."""

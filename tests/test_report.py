@@ -129,7 +129,8 @@ def test_plots_exist_and_are_referenced(report):
         assert_png(report["dir"] / name)
     # Every referenced image exists; nothing else (no temp folder) is left behind.
     files = sorted(p.name for p in report["dir"].iterdir())
-    assert files == ["ner_languages.png", "ner_layers.png", "results.md", "xnli_languages.png", "xnli_reliability.png"]
+    assert files == ["ner_languages.png", "ner_layers.png", "results.html", "results.md", "xnli_languages.png",
+                     "xnli_reliability.png"]
     assert "ner_reliability.png" not in files  # NER has no calibration
 
 
@@ -381,3 +382,28 @@ def test_a_metrics_file_with_another_tasks_labels_is_refused(tmp_path):
     ok = write_fixtures(tmp_path / "ok", ("xnli_baseline",),
                         xnli_baseline={"labels": ["entailment", "neutral", "contradiction"]})
     assert load_metrics(ok[0])["task"] == "xnli"
+
+
+def test_results_html_holds_the_report_and_displacy_pages_of_the_examples(tmp_path):
+    de = "Anna wohnt in Berlin ."
+    examples = [{"gold": {"text": de, "ents": [{"start": 0, "end": 4, "label": "PER"}, {"start": 14, "end": 20, "label": "LOC"}]},
+                 "pred": {"text": de, "ents": [{"start": 14, "end": 20, "label": "LOC"}]}}]
+    with_examples = dict(FIXTURES["ner_dlfa8"])
+    with_examples["languages"] = {lang: dict(v) for lang, v in with_examples["languages"].items()}
+    with_examples["languages"]["de"]["examples"] = examples
+    paths = write_fixtures(tmp_path / "m", ["ner_baseline", "xnli_baseline"]) + [tmp_path / "m" / "ner8.json"]
+    paths[-1].write_text(json.dumps(with_examples))
+    write_report(paths, tmp_path / "out")
+    page = (tmp_path / "out" / "results.html").read_text(encoding="utf8")
+    markdown = (tmp_path / "out" / "results.md").read_text(encoding="utf8")
+    # The same tables, as HTML: every row of the main table is a row here.
+    assert "<th>Model</th><th>XNLI</th>" in page
+    assert "<tr><td>baseline</td><td>70.00</td><td>60.00</td>" in page
+    assert page.count("<img ") == markdown.count("![")
+    for src in re.findall(r'src="([^"]+)"', page):
+        assert (tmp_path / "out" / src).exists(), src
+    # One displaCy page for the one variant and language with examples, linked from the report.
+    assert '<a href="examples_ner_DLFA-8_de.html">NER DLFA-8 de</a>' in page
+    examples_page = (tmp_path / "out" / "examples_ner_DLFA-8_de.html").read_text(encoding="utf8")
+    assert examples_page.count('<mark class="entity"') == 3  # two gold entities, one predicted
+    assert examples_page.index("gold") < examples_page.index("predicted")

@@ -51,6 +51,8 @@ from ..mix_weights import layer_weights
 from ..corpora.lines import ITEM_KEY
 from ..results import (
     AUTO,
+    EXAMPLES_KEY,
+    N_EXAMPLES,
     UNIFORM,
     DEV_KEY,
     HEADS_KEY,
@@ -225,6 +227,9 @@ def evaluate_pipeline(
             if not spec.is_token_task:
                 # A pair longer than the encoder takes is cut longest-first, as XTREME's tokenizer cuts it.
                 languages[lang]["n_truncated"] = n_truncated_pairs(nlp, docs)
+            if spec.display is not None:
+                languages[lang][EXAMPLES_KEY] = [{"gold": spec.display(g), "pred": spec.display(p)}
+                                                 for g, p in zip(units[:N_EXAMPLES], preds[:N_EXAMPLES])]
             if spec.is_token_task:
                 # Sentences longer than the encoder takes ran, and are scored, as several XTREME segments.
                 languages[lang]["n_segmented"] = split

@@ -1,6 +1,7 @@
 """Markdown tables and PNG plots from the metrics JSON files `evaluate` writes.
 
-`write_report` puts `results.md` and its plots into one folder:
+`write_report` puts `results.md`, its plots and `results.html` (the same as a web page, with a
+displaCy page of test sentences per NER / POS variant and language; `report/html.py`) into one folder:
 
 * the main table: one row per model variant (baseline, DLFA-k), the average and the
   average without English of each task, in the paper's column order;
@@ -20,6 +21,7 @@ from ..atomic import report_files
 from ..results import HEADS_KEY, PAIRS_KEY, SMOKE_NOTE, XTREME_HEADS, is_smoke, smoke_lines
 from ..tasks import TASKS
 from .metrics_files import Metrics, layer_weights_by_task, load_all, load_metrics
+from .html import write_html
 from .layer_weights import layer_weights_section
 from .plots import plot_languages, plot_layer_heatmap, plot_reliability
 from .sweep import load_trials, write_sweep_report
@@ -116,5 +118,7 @@ def write_report(metrics_paths: Sequence[Union[str, Path]], output_dir: Union[st
     """Write `output_dir/results.md` and its PNG plots from metrics JSON files; return the path."""
     metrics = load_all(metrics_paths)  # every input is checked before anything is written
     with report_files(output_dir, REPORT_FILE) as tmp:
-        (tmp / REPORT_FILE).write_text(render(metrics, tmp), encoding="utf8")
+        markdown = render(metrics, tmp)
+        write_html(markdown, metrics, tmp)
+        (tmp / REPORT_FILE).write_text(markdown, encoding="utf8")
     return Path(output_dir) / REPORT_FILE

@@ -72,6 +72,10 @@ class Task:
     # Whether every language's test set holds the same items in the same order (a translated
     # benchmark), so that the bootstrap resamples the languages together.
     parallel: bool = False
+    # Token tasks: a doc as displaCy's manual input ("ent" or "dep" style), so that the report can
+    # show test sentences gold beside predicted; None for tasks that label whole pairs.
+    display: Optional[Callable[["Doc"], Dict[str, Any]]] = None
+    display_style: str = ""
 
     @property
     def is_classification(self) -> bool:

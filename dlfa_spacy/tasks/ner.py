@@ -15,6 +15,11 @@ def entity_labels(doc: "Doc") -> List[str]:
     return [ent.label_ for ent in doc.ents]
 
 
+def display(doc: "Doc") -> Dict[str, Any]:
+    """The doc's entities as displaCy's manual "ent" input."""
+    return {"text": doc.text, "ents": [{"start": e.start_char, "end": e.end_char, "label": e.label_} for e in doc.ents]}
+
+
 def check_gold(component: str, model_labels: Sequence[str], lang: str, docs: Sequence["Doc"]) -> None:
     """ValueError unless the gold docs hold entities, each of a label of the model."""
     gold = {label for doc in docs for label in entity_labels(doc)}
@@ -40,4 +45,5 @@ TASK = Task(
     layout=Layout("en/train", "en/dev", "{lang}/test"),
     label_kind="entities", summary_labels=entity_labels, check_gold=check_gold, scorer=score,
     sources="assets/wikiann/panx_dataset.zip", demo_layer=2, demo_langs="en,de,es,ru,zh",
+    display=display, display_style="ent",
 )

@@ -24,6 +24,11 @@ def upos_labels(doc: "Doc") -> List[str]:
     return [token.pos_ for token in doc if token.pos_]
 
 
+def display(doc: "Doc") -> Dict[str, Any]:
+    """The doc's UPOS as displaCy's manual "dep" input (words with their tags, no arcs)."""
+    return {"words": [{"text": t.text, "tag": t.pos_} for t in doc], "arcs": []}
+
+
 def check_gold(component: str, model_labels: Sequence[str], lang: str, docs: Sequence["Doc"]) -> None:
     """ValueError unless the gold docs have UPOS and every one is a label of the model."""
     gold = {pos for doc in docs for pos in upos_labels(doc)}
@@ -55,4 +60,5 @@ TASK = Task(
     reader_options=("tokens",),
     # The full run merges every English treebank, as XTREME does; the demo has one.
     demo_prepare=" --train-treebank en_demo",
+    display=display, display_style="dep",
 )
