@@ -407,3 +407,17 @@ def test_results_html_holds_the_report_and_displacy_pages_of_the_examples(tmp_pa
     examples_page = (tmp_path / "out" / "examples_ner_DLFA-8_de.html").read_text(encoding="utf8")
     assert examples_page.count('<mark class="entity"') == 3  # two gold entities, one predicted
     assert examples_page.index("gold") < examples_page.index("predicted")
+
+
+def test_reliability_bars_are_labelled_with_their_example_counts(tmp_path, monkeypatch):
+    from matplotlib.axes import Axes
+
+    from dlfa_spacy.report.plots import plot_reliability
+
+    drawn = []
+    label = Axes.bar_label
+    monkeypatch.setattr(Axes, "bar_label", lambda self, bars, labels=None, **kw: drawn.append(labels) or label(self, bars, labels=labels, **kw))
+    group = [dict(FIXTURES["xnli_baseline"], path=tmp_path / "x.json")]
+    assert plot_reliability(group, "XNLI", tmp_path / "r.png")
+    # reliability(0.7, ...) puts every example of a language in one bin: 100 for de, 100 for en, pooled
+    assert drawn == [["200"]]

@@ -79,7 +79,9 @@ def plot_reliability(group: Sequence[Metrics], title: str, path: Path) -> bool:
         full = [b for b in bins if b["count"]]
         centers = [(b["lower"] + b["upper"]) / 2 for b in full]
         widths = [b["upper"] - b["lower"] for b in full]
-        ax.bar(centers, [b["accuracy"] for b in full], width=widths, edgecolor="black", label="accuracy")
+        bars = ax.bar(centers, [b["accuracy"] for b in full], width=widths, edgecolor="black", label="accuracy")
+        # How many examples each bar stands on: a full-height bar of one example is no evidence.
+        ax.bar_label(bars, labels=[str(b["count"]) for b in full], fontsize="xx-small", padding=1)
         ax.plot([b["confidence"] for b in full], [b["accuracy"] for b in full], "o", color="tab:red",
                 markersize=3, label="(confidence, accuracy)")
         ax.plot([0, 1], [0, 1], "--", color="gray")
@@ -87,7 +89,7 @@ def plot_reliability(group: Sequence[Metrics], title: str, path: Path) -> bool:
         ax.set_ylim(0, 1)
         ax.set_xlabel("confidence")
         ax.set_ylabel("accuracy")
-        ax.set_title(f"{title} {m['variant']}", fontsize="medium")
+        ax.set_title(f"{title} {m['variant']} (n per bar above it)", fontsize="medium")
         if i == 0:
             ax.legend(fontsize="x-small", loc="upper left")
     fig.tight_layout()
