@@ -421,3 +421,19 @@ def test_reliability_bars_are_labelled_with_their_example_counts(tmp_path, monke
     assert plot_reliability(group, "XNLI", tmp_path / "r.png")
     # reliability(0.7, ...) puts every example of a language in one bin: 100 for de, 100 for en, pooled
     assert drawn == [["200"]]
+
+
+def test_per_language_bars_carry_bootstrap_intervals_of_the_examples(tmp_path):
+    from dlfa_spacy.metrics.bootstrap import score_interval
+    from dlfa_spacy.report.plots import language_errors, plot_languages
+
+    with_examples = metrics("xnli", 11, {"de": 0.6, "en": 0.75})
+    with_examples["languages"]["de"]["per_example"] = [1] * 12 + [0] * 8  # 0.6
+    with_examples["languages"]["en"]["per_example"] = [1] * 15 + [0] * 5  # 0.75
+    low, high = score_interval([1] * 12 + [0] * 8)
+    errors = language_errors(with_examples, ["de", "en"])
+    assert errors[0][0] == pytest.approx(100 * (0.6 - low)) and errors[1][0] == pytest.approx(100 * (high - 0.6))
+    assert 10 < errors[0][0] + errors[1][0] < 60  # a 95% interval on 20 examples: tens of points wide
+    # A variant without per-example data is drawn without whiskers, not with invented ones.
+    assert plot_languages([with_examples, FIXTURES["xnli_baseline"]], "XNLI", tmp_path / "l.png") == [True, False]
+    assert_png(tmp_path / "l.png")

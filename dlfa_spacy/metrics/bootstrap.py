@@ -144,6 +144,14 @@ def score(per_example: PerExample) -> float:
     return float(resampled_scores(data, np.ones((1, len(data))))[0])
 
 
+def score_interval(per_example: PerExample, n_rounds: int = N_ROUNDS, seed: int = SEED,
+                   alpha: float = ALPHA) -> Tuple[float, float]:
+    """The (1 - alpha) percentile-bootstrap interval of one test set's score, its examples resampled."""
+    data = as_array(per_example)
+    scores = resampled_scores(data, draw_weights(np.random.default_rng(seed), n_rounds, len(data)))
+    return float(np.quantile(scores, alpha / 2)), float(np.quantile(scores, 1 - alpha / 2))
+
+
 def check_paired(baseline: Sequence[np.ndarray], variant: Sequence[np.ndarray]) -> int:
     """The common number of examples; ValueError unless every seed of both variants has it."""
     if not baseline or not variant:

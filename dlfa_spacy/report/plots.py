@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
+from ..results import PER_EXAMPLE_KEY
 from .metrics_files import Metrics
 
 
@@ -20,23 +21,44 @@ def new_figure(width: float, height: float):
     return fig
 
 
-def plot_languages(group: Sequence[Metrics], title: str, path: Path) -> None:
-    """Grouped bars: per language, the score of every variant of one task."""
+def language_errors(m: Metrics, langs: Sequence[str]) -> Optional[List[List[float]]]:
+    """[[below], [above]] the score of each language's 95% bootstrap interval, in points; None without per-example data."""
+    from ..metrics.bootstrap import score_interval
+
+    below, above = [], []
+    for lang in langs:
+        scores = m["languages"].get(lang, {})
+        if not scores.get(PER_EXAMPLE_KEY):
+            return None
+        low, high = score_interval(scores[PER_EXAMPLE_KEY])
+        below.append(max(0.0, 100 * (scores["score"] - low)))
+        above.append(max(0.0, 100 * (high - scores["score"])))
+    return [below, above]
+
+
+def plot_languages(group: Sequence[Metrics], title: str, path: Path) -> List[bool]:
+    """Grouped bars: per language, the score of every variant of one task, with 95% bootstrap intervals where
+    the metrics hold per-example data; returns, per variant, whether it has them."""
     langs = sorted({lang for m in group for lang in m["languages"]})
     fig = new_figure(max(6.0, 0.6 * len(langs) + 2), 3.5)
     ax = fig.add_subplot()
     width = 0.8 / len(group)
+    drawn = []
     for i, m in enumerate(group):
         xs = [j + (i - (len(group) - 1) / 2) * width for j in range(len(langs))]
         ys = [100 * m["languages"][l]["score"] if l in m["languages"] else 0.0 for l in langs]
-        ax.bar(xs, ys, width=width, label=m["variant"])
+        errors = language_errors(m, langs)
+        ax.bar(xs, ys, width=width, label=m["variant"], yerr=errors, capsize=2 if errors else 0)
+        drawn.append(errors is not None)
     ax.set_xticks(range(len(langs)))
     ax.set_xticklabels(langs)
     ax.set_ylabel("score (%)")
-    ax.set_title(f"{title}: per-language zero-shot scores")
+    intervals = " (whiskers: 95% bootstrap intervals over test examples)" if any(drawn) else ""
+    ax.set_title(f"{title}: per-language zero-shot scores{intervals}", fontsize="medium")
     ax.legend(fontsize="small")
     fig.tight_layout()
     fig.savefig(path, format="png")
+    return drawn
 
 
 def pooled_reliability(m: Metrics) -> Optional[List[Dict[str, Any]]]:
