@@ -87,12 +87,13 @@ def test_main_table_rows(report):
     assert "| Model | XNLI | XNLI w/o en | PAWS-X | PAWS-X w/o en | NER | NER w/o en | POS | POS w/o en |" in text
     # Missing tasks (PAWS-X, POS) show a dash; NER-only variants show a dash for XNLI.
     assert "| baseline | 70.00 | 60.00 | – | – | 63.11 | 54.17 | – | – |" in text
-    assert "| DLFA-8 | – | – | – | – | 65.00 | 56.50 | – | – |" in text
-    assert "| DLFA-10 | – | – | – | – | 63.33 | 55.00 | – | – |" in text
-    assert "| DLFA-11 | 72.25 | 63.50 | – | – | – | – | – | – |" in text
-    # Rows in order: baseline, then DLFA by layer (10 after 8 despite sorting as text before it).
-    order = [text.index(f"| {v} |") for v in ("baseline", "DLFA-8", "DLFA-10", "DLFA-11")]
-    assert order == sorted(order)
+    # One DLFA row, each task's k named: NER's is the paper's k = 8; DLFA-10 is in NER's D_k table only.
+    assert "| DLFA | 72.25 (k=11) | 63.50 | – | – | 65.00 (k=8) | 56.50 | – | – |" in text
+    main = text[text.index("| Model |"):]
+    main = main[:main.index("\n\n")]
+    assert "DLFA-10" not in main and "DLFA-8" not in main
+    # The D_k table's rows by layer (10 after 8 despite sorting as text before it).
+    assert text.index("| D_8 |") < text.index("| D_10 |")
 
 
 def test_per_language_tables_with_differences(report):
@@ -300,7 +301,7 @@ def test_auto_runs_get_a_layer_row_and_the_chosen_layers(tmp_path):
     text = write_report(paths, tmp_path / "out").read_text()
     # auto sorts after every fixed layer: average 1.96 / 3 = 65.33, w/o en 0.565 -> 56.50.
     assert "| D_8 | 65.00 | 56.50 | +1.89 | +2.33 |\n| auto | 65.33 | 56.50 | +2.22 | +2.33 |" in text
-    assert text.index("| DLFA-8 |") < text.index("| DLFA-auto |")
+    assert "| DLFA | – | – | – | – | 65.00 (k=8) | 56.50 | – | – |" in text  # the paper's k before auto
     assert "## Which layers did the model choose" in text
     assert "- NER: layer 1: 0.200, layer 2: 0.300, layer 3: 0.500" in text
     assert "](layer_weights.png)" in text
@@ -328,7 +329,7 @@ def test_sts_column_language_table_and_pair_set_table(tmp_path):
     text = write_report(paths, tmp_path / "out").read_text()
     assert "| Model | XNLI | XNLI w/o en | PAWS-X | PAWS-X w/o en | NER | NER w/o en | POS | POS w/o en | STS | STS w/o en |" in text
     assert "| baseline | – | – | – | – | – | – | – | – | 75.00 | 70.00 |" in text
-    assert "| DLFA-auto | – | – | – | – | – | – | – | – | 76.50 | 72.00 |" in text
+    assert "| DLFA | – | – | – | – | – | – | – | – | 76.50 (auto) | 72.00 |" in text
     assert "STS: Spearman correlation." in text
     assert "| de | 70.00 | 72.00 | +2.00 |" in text
     pairs = text[text.index("### STS pair sets (STS 2017; not in the averages)"):].splitlines()

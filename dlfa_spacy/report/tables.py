@@ -1,7 +1,7 @@
 """Markdown tables of metrics: main results, per language, pair sets, calibration and the D_k table."""
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from ..results import BASELINE, PAIRS_KEY, layer_label, variant_order
+from ..results import AUTO, BASELINE, PAIRS_KEY, layer_label, variant_order
 from ..tasks import TASKS, is_cross_lingual
 from .metrics_files import Metrics, is_number
 
@@ -44,23 +44,48 @@ def by_task(metrics: Sequence[Metrics]) -> Dict[str, List[Metrics]]:
     return {task: group for task, group in groups.items() if group}
 
 
+def task_dlfa(group: Sequence[Metrics]) -> Optional[Metrics]:
+    """The one DLFA run of a task the main table shows: its only fused variant, else the one at the paper's k, else
+    "auto", else the lowest k (the others are in the task's D_k table)."""
+    fused = [m for m in group if isinstance(m["layer"], int) or m["layer"] == AUTO]
+    if len(fused) <= 1:
+        return fused[0] if fused else None
+    paper = TASKS[group[0]["task"]].paper_layer
+    for wanted in (paper, AUTO):
+        match = next((m for m in fused if m["layer"] == wanted), None)
+        if match is not None:
+            return match
+    return min(fused, key=variant_key)
+
+
 def main_table(metrics: Sequence[Metrics]) -> List[str]:
-    """Rows = variants; columns = each task's average and average without English."""
-    variants = []
+    """Rows: the baseline, one DLFA row (each task's DLFA run, its k named), then any other variant (the uniform
+    mix, the scalar mix); columns: each task's average and average without English."""
+    tasks = by_task(metrics)
+    dlfa = {task: task_dlfa(group) for task, group in tasks.items()}
+    others: List[str] = []
     for m in sorted(metrics, key=variant_key):
-        if m["variant"] not in variants:
-            variants.append(m["variant"])
+        fused = isinstance(m["layer"], int) or m["layer"] == AUTO
+        if m["variant"] != BASELINE and not fused and m["variant"] not in others:
+            others.append(m["variant"])
     cell = {(m["variant"], m["task"]): m for m in metrics}
     header = ["Model"]
     for title in (t.title for t in TASKS.values()):
         header += [title, f"{title} w/o en"]
+
+    def cells(m: Optional[Metrics], named: bool = False) -> List[str]:
+        if m is None:
+            return [MISSING, MISSING]
+        k = "auto" if m["layer"] == AUTO else f"k={m['layer']}"
+        return [pct(m["average"]) + (f" ({k})" if named else ""), pct(m["average_without_en"])]
+
     rows = []
-    for variant in variants:
-        row = [variant]
-        for task in TASKS:
-            m = cell.get((variant, task))
-            row += [pct(m["average"]), pct(m["average_without_en"])] if m else [MISSING, MISSING]
-        rows.append(row)
+    if any(m["variant"] == BASELINE for m in metrics):
+        rows.append([BASELINE] + [c for task in TASKS for c in cells(cell.get((BASELINE, task)))])
+    if any(dlfa.values()):
+        rows.append(["DLFA"] + [c for task in TASKS for c in cells(dlfa.get(task), named=True)])
+    for variant in others:
+        rows.append([variant] + [c for task in TASKS for c in cells(cell.get((variant, task)))])
     return markdown_table(header, rows)
 
 
