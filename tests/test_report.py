@@ -438,3 +438,17 @@ def test_per_language_bars_carry_bootstrap_intervals_of_the_examples(tmp_path):
     # A variant without per-example data is drawn without whiskers, not with invented ones.
     assert plot_languages([with_examples, FIXTURES["xnli_baseline"]], "XNLI", tmp_path / "l.png") == [True, False]
     assert_png(tmp_path / "l.png")
+
+
+def test_layer_weight_bars_have_whiskers_only_over_several_runs(tmp_path, monkeypatch):
+    from matplotlib.axes import Axes
+
+    from dlfa_spacy.report.plots import plot_layer_weights
+
+    errors = []
+    bar = Axes.bar
+    monkeypatch.setattr(Axes, "bar", lambda self, x, h, *a, **kw: errors.append(kw.get("yerr")) or bar(self, x, h, *a, **kw))
+    plot_layer_weights({"NER": {1: [0.2], 2: [0.8]}, "POS": {1: [0.3, 0.5], 2: [0.7, 0.5]}}, tmp_path / "w.png")
+    assert errors[0] is None  # one run: no zero-width whiskers
+    assert errors[1] == [[pytest.approx(0.1), pytest.approx(0.1)], [pytest.approx(0.1), pytest.approx(0.1)]]
+    assert_png(tmp_path / "w.png")

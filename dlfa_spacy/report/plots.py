@@ -153,14 +153,17 @@ def plot_layer_weights(
         ax = fig.add_subplot(1, len(weights), i + 1)
         layers = sorted(by_layer)
         means = [sum(by_layer[k]) / len(by_layer[k]) for k in layers]
-        # The bars' whiskers span the runs' (seeds') lowest and highest weight.
-        low = [m - min(by_layer[k]) for m, k in zip(means, layers)]
-        high = [max(by_layer[k]) - m for m, k in zip(means, layers)]
-        ax.bar([str(k) for k in layers], means, yerr=[low, high], color="tab:blue", capsize=2)
+        runs = min(len(by_layer[k]) for k in layers)
+        # The bars' whiskers span the runs' (seeds') lowest and highest weight; one run has no spread to draw.
+        spread = None
+        if runs > 1:
+            spread = [[m - min(by_layer[k]) for m, k in zip(means, layers)],
+                      [max(by_layer[k]) - m for m, k in zip(means, layers)]]
+        ax.bar([str(k) for k in layers], means, yerr=spread, color="tab:blue", capsize=2 if spread else 0)
         ax.axhline(1 / len(layers), color="grey", linewidth=0.8, linestyle="--")  # the uniform start
         ax.set_xlabel("lower layer")
         ax.set_ylabel("mix weight" if i == 0 else "")
-        ax.set_title(title, fontsize="medium")
+        ax.set_title(f"{title} ({runs} run{'s' if runs > 1 else ''})", fontsize="medium")
     fig.suptitle("Which layers did the model choose (layer = \"auto\")", fontsize="medium")
     fig.tight_layout()
     fig.savefig(path, format="png")
