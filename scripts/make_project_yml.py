@@ -178,6 +178,7 @@ def chain(task: str, demo: bool) -> List[Dict]:
     evaluate += " --smoke" if demo else " --gpu-id ${{vars.gpu_id}}"
     name = f"dlfa_{task}"
     version = "${vars.demo_version}" if demo else "${vars.version}"
+    encoder = "${vars.demo_transformer}" if demo else "${vars.transformer}"
     return [
         {"name": f"{p}convert-{task}",
          "help": f"Convert the {task} data: English train/dev and a test set per language.",
@@ -200,10 +201,11 @@ def chain(task: str, demo: bool) -> List[Dict]:
          "deps": [f"{training}/dlfa/model-best", f"{training}/baseline/model-best", f"{corpus}/test"],
          "outputs": [f"{metrics}/{task}-dlfa.json", f"{metrics}/{task}-baseline.json"]},
         {"name": f"{p}package-{task}",
-         "help": f"Package the DLFA {task} pipeline as a wheel: xx_{name}.",
+         "help": f"Package the DLFA {task} pipeline as a wheel: xx_{name}, its meta naming the licence and sources "
+                 "(setuptools' output goes to a build log beside it).",
          "script": [f"python -c \"import pathlib; pathlib.Path('{packages}').mkdir(parents=True, exist_ok=True)\"",
-                    f"python -m spacy package {training}/dlfa/model-best {packages} --name {name} "
-                    f"--version {version} --build wheel --force"],
+                    f"python -m dlfa_spacy package {training}/dlfa/model-best {packages} --task {task} --name {name} "
+                    f"--version {version} --encoder {encoder}"],
          "deps": [f"{training}/dlfa/model-best"],
          "outputs_no_cache": [f"{packages}/xx_{name}-{version}/dist/xx_{name}-{version}-py3-none-any.whl"]},
     ]

@@ -17,7 +17,7 @@ from dlfa_spacy.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "data" / "corpora"
-COMMANDS = {"convert", "prepare", "evaluate", "report", "sweep", "calibrate", "export-encoder", "verify-assets"}
+COMMANDS = {"convert", "prepare", "evaluate", "report", "sweep", "calibrate", "export-encoder", "verify-assets", "package"}
 REPORT_COMMANDS = {"results", "sweep", "encoders", "research"}
 
 
@@ -256,3 +256,16 @@ def test_verify_assets_names_each_file_that_differs_or_is_missing(tmp_path):
     sums.write_text(json.dumps({"a/good.zip": {"bytes": "9"}}))
     bad = CliRunner().invoke(app, ["verify-assets", str(sums), "--root", str(tmp_path)])
     assert bad.exit_code == 1 and "entry 'a/good.zip' must hold \"bytes\" (an integer)" in bad.output
+
+
+@pytest.mark.parametrize("task", ["ner", "pos", "xnli", "pawsx", "sts"])
+def test_package_meta_names_licence_sources_and_the_method(task):
+    from dlfa_spacy.packaging import DATA_SOURCES, package_meta
+
+    meta = package_meta(task, "bert-base-multilingual-cased", 8)
+    assert meta["license"] == "MIT (code); the weights are also bound by the licences of the sources"
+    assert meta["sources"][:-1] == DATA_SOURCES[task] and all(s["name"] and s["license"] for s in meta["sources"])
+    assert meta["sources"][-1] == {"name": "encoder: bert-base-multilingual-cased", "license": "Apache-2.0",
+                                   "url": "https://huggingface.co/bert-base-multilingual-cased"}
+    assert "DLFA" in meta["description"] and "layer 8" in meta["description"] and "arXiv 2205.08497" in meta["description"]
+    assert "a learned mix of the lower layers" in package_meta(task, "/models/x", "auto")["description"]

@@ -162,6 +162,13 @@ def test_demo_workflow_writes_metrics_report_and_wheels(demo_project):
     assert wheels == [f"xx_dlfa_{t}-0.1.0-py3-none-any.whl" for t in sorted(TASKS)]
     assert [p.name for p in (demo_project / "packages" / "wheels").glob("*.whl")] == [
         "dlfa_spacy-0.1.0-py3-none-any.whl"]
+    # Each package's meta names its licence and sources; setuptools' output is in a log, not the terminal.
+    for task in TASKS:
+        meta = json.loads(next((demo_project / "demo" / "packages").glob(f"xx_dlfa_{task}-0.1.0/meta.json")).read_text())
+        assert meta["license"].startswith("MIT (code)") and "Feature Aggregation in Zero-Shot" in meta["description"]
+        assert meta["sources"][-1] == {"name": "encoder: demo/encoder", "url": "demo/encoder",
+                                       "license": "see the encoder's model card"}
+        assert (demo_project / "demo" / "packages" / f"xx_dlfa_{task}-build.log").stat().st_size > 0
 
 
 LOAD_SCRIPT = textwrap.dedent("""

@@ -12,12 +12,13 @@ from .calibrate import calibrate_cli
 from .convert import convert_cli
 from .evaluate import evaluate_cli
 from .export_encoder import export_encoder_cli
+from .package import package_cli
 from .prepare import prepare_cli
 from .report import encoders_cli, report_app, research_cli, results_cli, sweep_report_cli
 from .sweep import sweep_cli
 from .verify_assets import verify_assets_cli
 
-__all__ = ["app", "calibrate_cli", "convert_cli", "evaluate_cli", "export_encoder_cli", "main", "prepare_cli", "report_app",
+__all__ = ["app", "calibrate_cli", "convert_cli", "evaluate_cli", "export_encoder_cli", "main", "package_cli", "prepare_cli", "report_app",
            "research_cli", "results_cli", "sweep_cli", "sweep_report_cli", "encoders_cli", "verify_assets_cli"]
 
 
