@@ -294,7 +294,7 @@ def test_demo_sweep_writes_the_sweep_report_and_a_rerun_starts_no_trial(sweep_do
     demo_project = sweep_done  # the demo, then demo-sweep, run in it
     for task in ("ner", "xnli"):
         trials = sorted(p.parent.name for p in (demo_project / "demo" / "sweeps" / task).glob("trials/*/metrics.json"))
-        variants = ("baseline", "DLFA-1", "DLFA-2", "DLFA-3", "DLFA-auto", "scalar-mix")
+        variants = ("baseline", "DLFA-1", "DLFA-2", "DLFA-3", "DLFA-auto", "DLFA-uniform", "scalar-mix")
         assert trials == sorted(f"{v}-s{s}" for v in variants for s in (0, 1))
         assert (demo_project / "demo" / "reports" / f"sweep_{task}_layer_weights.png").read_bytes()[:4] == b"\x89PNG"
         assert (demo_project / "demo" / "reports" / f"sweep_{task}_gain.png").read_bytes()[:4] == b"\x89PNG"
@@ -311,6 +311,10 @@ def test_demo_sweep_writes_the_sweep_report_and_a_rerun_starts_no_trial(sweep_do
         assert f"#### {title}: learned layer choice (auto)" in section and "| Language | baseline | DLFA-auto |" in section
         assert f"#### {title}: scalar mix of every layer (the rival)" in section
         assert "| Language | baseline | scalar-mix |" in section
+        # auto beside its fixed uniform mix on the same seeds: what learning the weights adds
+        uniform = section.split(f"#### {title}: fixed uniform mix (uniform)\n", 1)[1]
+        assert "The learned mix (auto) minus this uniform one, seed by seed:" in uniform
+        assert "| Language | baseline | DLFA-uniform |" in uniform
         # de, es, ru are the target languages: three steps of adding one.
         assert f"#### {title}: gain as target languages are added (DLFA-" in section
     assert "| scalar-mix |" in report.split("## D_k", 1)[1].split("## English dev", 1)[0]
