@@ -100,7 +100,8 @@ def measure_precision(model_path: Path, mixed: bool, args: argparse.Namespace) -
             for v in rotated(round_i + batch_i):
                 egs = tagger_examples(pipelines[v], batch)
                 timing[v]["training"].append(seconds(lambda v=v: pipelines[v].update(egs, sgd=optimizers[v])))
-    del pipelines, optimizers
+    pipelines.clear()  # free the five pipelines before the next precision builds its own
+    optimizers.clear()
     gc.collect()
     totals = {v: {kind: sum(values) for kind, values in kinds.items()} for v, kinds in timing.items()}
     return {
