@@ -250,6 +250,7 @@ def headless(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_results_html_renders_in_a_real_browser_with_entity_marks(demo_project, tmp_path):
     import shutil
 

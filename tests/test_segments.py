@@ -13,6 +13,7 @@ from test_pairs import build_xlmr_like
 from thinc.api import Config
 
 import dlfa_spacy.training.readers  # noqa: F401  (registers dlfa_spacy.WordpieceSegments.v1)
+from dlfa_spacy.tasks import get_task
 from dlfa_spacy.experiments.evaluate import evaluate_pipeline, score_language
 from dlfa_spacy.metrics import bio_tags
 from dlfa_spacy.training.segments import (
@@ -278,6 +279,11 @@ def test_evaluate_scores_every_word_of_long_sentences(long_setup):
         want = score_language(task, gold_segments, segments, metrics["labels"])
         assert n_segments == (3 if lang == "de" else 0, len(gold_segments), len(gold))
         want.pop("n")
+        # The report's displaCy input: the first segments, gold and predicted, as scored.
+        examples = got.pop("examples")
+        spec = get_task(task)
+        assert examples == [{"gold": spec.display(g), "pred": spec.display(p)}
+                            for g, p in zip(gold_segments[:20], segments[:20])]
         assert got == want
         assert got["n_tokens"] == sum(len(g) for g in gold)  # every word is scored
         assert len(got["per_example"]) == len(gold_segments)
