@@ -323,7 +323,7 @@ def test_demo_sweep_writes_the_sweep_report_and_a_rerun_starts_no_trial(sweep_do
     assert "### XNLI calibration" in calibration and "### NER calibration" not in calibration
     assert (demo_project / "demo" / "reports" / "sweep_xnli_calibration.png").read_bytes()[:4] == b"\x89PNG"
     logs = sorted((demo_project / "demo" / "sweeps").glob("*/trials/*/train.log"))
-    assert len(logs) == 24
+    assert len(logs) == 28  # 2 tasks x 2 seeds x (baseline, k = 1..3, auto, uniform, scalar-mix)
     mtimes = [p.stat().st_mtime_ns for p in logs]
     again = _project_run(demo_project, "demo-sweep")
     assert "% in " not in again.stdout  # no trial trained
