@@ -237,6 +237,7 @@ def _predict_each(
     """Each doc's fusion at prediction, computed on its own (unpadded across docs) arrays."""
     device = get_torch_default_device()
     mix = _mix(model) if model.has_param(MIX_PARAM) else None
+    params_by_dtype: Dict[torch.dtype, Dict[str, torch.Tensor]] = {}
     outputs = list(datas)
     for i in rows:
         data = datas[i]
@@ -250,7 +251,11 @@ def _predict_each(
         last = xp2torch(last_xp, device=device)
         lower = xp2torch(model.ops.xp.ascontiguousarray(lower_xp, dtype=last_xp.dtype), device=device)
         mask = xp2torch(_pad_concat_mask(model.ops, [data.wordpieces.attention_mask], last_xp.shape[1]), device=device)
-        params = {name: xp2torch(model.get_param(name), device=device).to(last.dtype) for name in PARAM_NAMES}
+        if last.dtype not in params_by_dtype:
+            # Converted once per batch, not once per doc: every doc of a batch shares the encoder's dtype.
+            params_by_dtype[last.dtype] = {name: xp2torch(model.get_param(name), device=device).to(last.dtype)
+                                           for name in PARAM_NAMES}
+        params = params_by_dtype[last.dtype]
         with torch.no_grad():
             fused = aif(lower, last, mask, params, training=False)
         outputs[i] = TransformerData(wordpieces=data.wordpieces, align=data.align,
