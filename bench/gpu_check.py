@@ -4,14 +4,15 @@
     python bench/gpu_check.py --json smoke.json --cpu --tiny     # the same code path on CPU, in seconds
 
 Run through `bench/gpu_check.sh`, which first installs the pinned stack and runs `pytest -m gpu`.
-For each precision (fp32; `mixed_precision = true`) it builds the five pipelines of
-`fusion_overhead.py` (A stock, B DLFA layer 8, C naive, D auto, E scalar mix), times inference
-(`nlp.pipe`, batch 32) and training (`nlp.update`) with the device synchronised, interleaving
-the variants, and reads the peak GPU memory of each (`torch.cuda.max_memory_allocated`, reset
-before each variant's pass, less what was allocated before it). Then it trains B with mixed
-precision for `--steps` updates on a tagging task it can learn, and checks that the loss falls
-and that no loss, weight or gradient is NaN. Everything goes to one JSON; the exit status is 1
-when the training check fails.
+First it trains B (DLFA layer 8) with mixed precision for `--steps` updates on a tagging task it
+can learn, and checks that the loss falls and that no loss, weight or gradient is NaN. Then, for
+each doc length (`--length`, `--long-length`) and precision (fp32; `mixed_precision = true`), it
+builds the five pipelines of `fusion_overhead.py` (A stock, B DLFA layer 8, C naive, D auto,
+E scalar mix), times inference (`nlp.pipe`, batch 32) and training (`nlp.update`) with the
+device synchronised, interleaving the variants, and reads the peak GPU memory of each
+(`torch.cuda.max_memory_allocated`, reset before each variant's pass, less what was allocated
+before it). Everything goes to one JSON, rewritten after each stage ("complete" says whether
+all ran); the exit status is 1 when the training check fails.
 """
 import argparse
 import gc
@@ -76,14 +77,14 @@ def seconds(work: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def measure_precision(model_path: Path, mixed: bool, args: argparse.Namespace) -> Dict:
-    """Inference and training time and peak memory of A-E in one precision, with ratios to A."""
+def measure_precision(model_path: Path, mixed: bool, length: int, args: argparse.Namespace) -> Dict:
+    """Inference and training time and peak memory of A-E in one precision and doc length, with ratios to A."""
     # On CPU (a dry run) there is no gradient scaling: thinc's scaler needs a GPU.
     pipelines = {v: build_pipeline(v, model_path, args.layer, mixed_precision=mixed, grad_scaling=not args.cpu)
                  for v in VARIANTS}
     optimizers = {v: pipelines[v].resume_training() for v in VARIANTS}
-    infer = make_texts(max(2, args.infer_words // args.length), args.length, seed=3)
-    train = make_texts(max(2, args.train_words // args.length), args.length, seed=4)
+    infer = make_texts(max(2, args.infer_words // length), length, seed=3)
+    train = make_texts(max(2, args.train_words // length), length, seed=4)
     for v in VARIANTS:  # warm-up: kernels, allocator, autotuning
         list(pipelines[v].pipe(infer[:32], batch_size=32))
         pipelines[v].update(tagger_examples(pipelines[v], train[:32]), sgd=optimizers[v])
@@ -169,7 +170,12 @@ def device_name(cpu: bool) -> str:
     return torch.cuda.get_device_name(0)
 
 
+def log(message: str) -> None:
+    print(f"gpu_check [{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
 def run(args: argparse.Namespace) -> Dict:
+    """Each stage in turn, the JSON rewritten after each, so that a run cut short keeps what it measured."""
     import torch
 
     if not args.cpu:
@@ -178,14 +184,28 @@ def run(args: argparse.Namespace) -> Dict:
         from thinc.api import require_gpu
 
         require_gpu(0)
+    lengths = [args.length] + ([args.long_length] if args.long_length else [])
     result: Dict = {"device": device_name(args.cpu), "torch": torch.__version__, "torch_before_install": args.torch_before,
                     "cuda": torch.version.cuda, "pytest_gpu_status": args.pytest_status, "variants": DESCRIPTIONS,
-                    "tiny": args.tiny, "length": args.length, "rounds": args.rounds}
+                    "tiny": args.tiny, "length": args.length, "lengths": lengths, "rounds": args.rounds,
+                    "complete": False}
     with tempfile.TemporaryDirectory() as tmp:
         model_path = build_encoder(Path(tmp) / "encoder", args.tiny)
-        result["precision"] = {name: measure_precision(model_path, mixed, args) for name, mixed in PRECISIONS.items()}
+        # The pass/fail check first: it matters most if the run is cut short.
+        log(f"training B with mixed precision for {args.steps} steps")
         result["training"] = train_steps(model_path, args)
+        write_json(args.json, result)
+        result["by_length"] = {}
+        for length in lengths:
+            result["by_length"][str(length)] = {}
+            for name, mixed in PRECISIONS.items():
+                log(f"timing A-E, {name}, {length} words per doc")
+                result["by_length"][str(length)][name] = measure_precision(model_path, mixed, length, args)
+                write_json(args.json, result)
+    # The first length's figures under "precision", as before.
+    result["precision"] = result["by_length"][str(args.length)]
     result["ok"] = result["training"]["ok"] and args.pytest_status in (None, 0)
+    result["complete"] = True
     return result
 
 
@@ -196,6 +216,7 @@ def main(argv=None) -> None:
     parser.add_argument("--tiny", action="store_true", help="a 12-layer width-32 encoder instead of mBERT's size")
     parser.add_argument("--layer", type=int, default=8)
     parser.add_argument("--length", type=int, default=64, help="words per doc")
+    parser.add_argument("--long-length", type=int, default=256, help="words per doc of a second timing (0: none)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--infer-words", type=int, default=8192)
     parser.add_argument("--train-words", type=int, default=4096)

@@ -222,3 +222,66 @@ def test_on_a_real_gpu(tiny_bert):
         assert len(list(nlp.pipe(["Anna lives in Berlin ."]))) == 1
     finally:
         set_current_ops(NumpyOps())
+
+
+def _tok2vec_outputs(nlp, texts):
+    """Each component's tok2vec output for `texts`, as numpy, after the transformer ran."""
+    docs = list(nlp.pipe(texts, disable=[name for name in nlp.pipe_names if name != "transformer"]))
+    ops = nlp.get_pipe("transformer").model.ops
+    outputs = {}
+    for name in ("tagger", "ner", "textcat"):
+        tok2vec = nlp.get_pipe(name).model.get_ref("tok2vec")
+        found = tok2vec.predict(docs)
+        outputs[name] = [ops.to_numpy(array) for array in found] if isinstance(found, list) else ops.to_numpy(found)
+    return outputs
+
+
+@pytest.mark.gpu
+def test_a_gpu_predicts_what_the_cpu_predicts(tiny_bert, tmp_path):
+    """DLFA k=2, `auto` and the scalar mix, trained and saved on CPU, give the CPU's outputs on CUDA."""
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    from thinc.api import require_gpu
+
+    fix_random_seed(0)
+    nlp = make_nlp(tiny_bert, {"tagger": 2, "ner": '"auto"', "textcat": "scalar-mix"})
+    egs = []
+    for text, entities in TRAIN:
+        words = text.split()
+        egs.append(Example.from_dict(nlp.make_doc(text), {"entities": entities,
+                                                          "tags": ["X" if i % 2 else "Y" for i in range(len(words))],
+                                                          "cats": {"yes": float(len(words) > 5),
+                                                                   "no": float(len(words) <= 5)}}))
+    optimizer = nlp.initialize(lambda: egs)
+    for _ in range(5):  # so that the mixes are no longer uniform
+        nlp.update(egs, sgd=optimizer)
+    texts = [t for t, _ in TRAIN] + ["Peter visited Paris and Rome last year ."]
+    on_cpu = _tok2vec_outputs(nlp, texts)
+    weights_cpu = layer_weights(nlp)
+    cpu_docs = list(nlp.pipe(texts))
+    nlp.to_disk(tmp_path / "pipeline")
+    require_gpu(0)
+    try:
+        loaded = spacy.load(tmp_path / "pipeline")
+        assert "cuda" in str(next(loaded.get_pipe("transformer").model.transformer.parameters()).device)
+        on_gpu = _tok2vec_outputs(loaded, texts)
+        for name in on_cpu:
+            cpu, gpu = on_cpu[name], on_gpu[name]
+            if isinstance(cpu, list):
+                assert [a.shape for a in gpu] == [a.shape for a in cpu], name
+                for a, b in zip(cpu, gpu):
+                    numpy.testing.assert_allclose(b, a, rtol=1e-3, atol=1e-4, err_msg=name)
+            else:
+                numpy.testing.assert_allclose(gpu, cpu, rtol=1e-3, atol=1e-4, err_msg=name)
+        weights_gpu = layer_weights(loaded)
+        assert set(weights_gpu) == set(weights_cpu) == {"ner"}
+        for layer, weight in weights_cpu["ner"].items():
+            assert weights_gpu["ner"][layer] == pytest.approx(weight, abs=1e-6)
+        assert max(weights_cpu["ner"].values()) > min(weights_cpu["ner"].values())
+        # Whole pipelines too: same tags and entities.
+        gpu_docs = list(loaded.pipe(texts))
+        assert [[t.tag_ for t in d] for d in gpu_docs] == [[t.tag_ for t in d] for d in cpu_docs]
+        assert [[(e.text, e.label_) for e in d.ents] for d in gpu_docs] == [[(e.text, e.label_) for e in d.ents]
+                                                                            for d in cpu_docs]
+    finally:
+        set_current_ops(NumpyOps())

@@ -14,15 +14,17 @@ def test_the_gpu_check_runs_end_to_end_on_cpu(tmp_path):
     env = dict(os.environ, OUT=str(tmp_path), PYTHON=sys.executable, GPU_WHEELS=str(tmp_path / "none.tar.xz"))
     result = subprocess.run(
         ["bash", str(ROOT / "bench" / "gpu_check.sh"), "--cpu", "--tiny", "--infer-words", "128",
-         "--train-words", "64", "--rounds", "1", "--steps", "40", "--learn-rate", "1e-3"],
+         "--train-words", "64", "--long-length", "16", "--rounds", "1", "--steps", "40", "--learn-rate", "1e-3"],
         capture_output=True, text=True, env=env, timeout=600)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
-    assert "1 skipped" in result.stdout  # pytest -m gpu ran; without CUDA its test skips
+    assert "2 skipped" in result.stdout  # pytest -m gpu ran; without CUDA its two tests skip
     data = json.loads((tmp_path / "gpu_check.json").read_text())
     assert data["device"] == "cpu" and data["ok"] is True and data["pytest_gpu_status"] == 0
     assert data["torch"] == data["torch_before_install"]
-    assert sorted(data["precision"]) == ["fp32", "mixed"]
-    for precision in data["precision"].values():
+    assert data["complete"] is True and data["lengths"] == [64, 16] and sorted(data["by_length"]) == ["16", "64"]
+    assert data["precision"] == data["by_length"]["64"]
+    assert all(sorted(by_precision) == ["fp32", "mixed"] for by_precision in data["by_length"].values())
+    for precision in [*data["by_length"]["64"].values(), *data["by_length"]["16"].values()]:
         assert sorted(precision["seconds"]) == VARIANTS
         for key in ("inference_time_ratio", "train_time_ratio", "memory_ratio"):
             assert sorted(precision[key]) == VARIANTS[1:], key
