@@ -284,3 +284,33 @@ def test_scale_zero_keeps_the_mix_uniform_and_the_saved_scale_cannot_be_overridd
 
     assert fusion_layer(spacy.load(tmp_path / "uniform").config) == "uniform"
     assert fusion_layer(nlp.config.copy()) == "uniform"
+
+
+@pytest.mark.parametrize("layer", [2, "auto"])
+def test_batched_prediction_as_on_a_gpu_equals_doc_by_doc_prediction(tiny_bert, monkeypatch, layer):
+    import dlfa_spacy.layers.fusion as fusion_module
+
+    fix_random_seed(0)
+    nlp = make_nlp(tiny_bert, {"tagger": auto() if layer == "auto" else layer})
+    egs = examples(nlp)
+    optimizer = nlp.initialize(lambda: egs)
+    for _ in range(3):  # trained BatchNorm statistics and, for "auto", a mix that is not uniform
+        nlp.update(egs, sgd=optimizer, drop=0.0)
+    node = fusion(nlp)
+    texts = [t for t, _ in TRAIN] + ["Иван живёт в Москве .", "", "Anna ."]
+    listener = next(n for n in nlp.get_pipe("tagger").model.walk() if n.name == "dlfa-listener")
+    inputs = [listener.predict([doc])[0] for doc in nlp.get_pipe("transformer").pipe([nlp.make_doc(t) for t in texts])]
+    if layer == "auto":
+        assert PREMIXED_KEY in inputs[0].model_output
+    assert fusion_module.predicts_each_doc(node.ops)  # CPU: doc by doc
+    each = node.predict(inputs)
+    monkeypatch.setattr(fusion_module, "predicts_each_doc", lambda ops: False)  # a GPU's batched path
+    batched = node.predict(inputs)
+    assert len(each) == len(batched) == len(texts)
+    for got, want in zip(batched, each):
+        if want.model_output.get("last_hidden_state") is None or not want.model_output.last_hidden_state.size:
+            assert got is want or not got.model_output.last_hidden_state.size
+            continue
+        assert got.model_output.last_hidden_state.shape == want.model_output.last_hidden_state.shape
+        numpy.testing.assert_allclose(got.model_output.last_hidden_state, want.model_output.last_hidden_state,
+                                      rtol=1e-5, atol=1e-6)

@@ -603,3 +603,24 @@ def test_prediction_fuses_each_doc_on_its_own_as_the_padded_batch_would(trained)
         numpy.testing.assert_allclose(data.model_output.last_hidden_state[real], want[start:start + rows, :width][real],
                                       rtol=1e-5, atol=1e-6)
         start += rows
+
+
+def test_a_batch_of_docs_is_measured_in_one_tokenizer_call(trained):
+    from dlfa_spacy.layers.long_spans import fit_doc_spans, fit_spans
+
+    nlp = trained[0]
+    tokenizer = nlp.get_pipe("transformer").model.tokenizer
+    docs = [nlp.make_doc(" ".join(["Anna lives in Berlin ."] * n)) for n in (40, 1, 60, 2)]
+    nested = [[doc[:]] for doc in docs]
+    alone = [fit_spans(tokenizer, spans, 64) for spans in nested]
+    calls = []
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return tokenizer(*args, **kwargs)
+
+    together = fit_doc_spans(counting, nested, 64)
+    assert together == alone
+    assert [len(spans) for spans in together][1::2] == [1, 1] and all(len(together[i]) > 1 for i in (0, 2))
+    # The two long docs measured in one call, then each one's sentences in one call more.
+    assert [len(texts) for texts in calls] == [2, 40, 60]

@@ -44,6 +44,8 @@ def mix_logits_gradient(
     ops: Ops, candidates: Sequence[Candidate], weights: Sequence[float], d_mixed: Floats3d
 ) -> Floats1d:
     """dLoss/da from dLoss/dM: the softmax Jacobian applied to g_j = <dM, L_j>."""
-    dots = [float((d_mixed * candidate()).sum()) for candidate in candidates]
+    # One transfer for all the sums (a float() each would wait for a GPU once per candidate).
+    sums = ops.xp.stack([(d_mixed * candidate()).sum() for candidate in candidates])
+    dots = [float(x) for x in ops.to_numpy(sums)]
     mean = sum(w * g for w, g in zip(weights, dots))
     return ops.asarray1f([w * (g - mean) for w, g in zip(weights, dots)])

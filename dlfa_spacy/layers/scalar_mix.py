@@ -125,16 +125,19 @@ def forward(model: Model, datas: List[TransformerData], is_train: bool) -> Tuple
         with_output = [i for i, o in enumerate(outputs) if "last_hidden_state" in o.model_output]
         d_by_doc = dict(zip(with_output, d_outputs))
         factor = model.attrs["grad_factor"]
-        dots = [0.0] * len(weights)
-        d_gamma = 0.0
+        # Sums stay on the model's device until one transfer at the end: a float() per doc
+        # and state would wait for the GPU 13 times a doc.
+        xp = model.ops.xp
+        dots = [xp.zeros((), dtype="f") for _ in weights]
+        d_gamma = xp.zeros((), dtype="f")
         results = dict(d_by_doc)
         for i in rows:
             d_mixed = d_by_doc[i].model_output["last_hidden_state"]
             states = _states_of(datas[i], lower)
             # dM/dgamma = the unscaled mix; dM/dh_j = gamma * w_j; dM/dw_j = gamma * h_j.
-            d_gamma += float((d_mixed * unscaled[i]).sum())
+            d_gamma = d_gamma + (d_mixed * unscaled[i]).sum()
             for j, state in enumerate(states):
-                dots[j] += gamma * float((d_mixed * state).sum())
+                dots[j] = dots[j] + (d_mixed * state).sum()
             if isinstance(datas[i], LayeredData) and datas[i].grad_sink is not None:
                 grads, first, end = datas[i].grad_sink
                 for layer, weight in zip(lower, weights):
@@ -143,6 +146,8 @@ def forward(model: Model, datas: List[TransformerData], is_train: bool) -> Tuple
                 wordpieces=datas[i].wordpieces, align=datas[i].align,
                 model_output=ModelOutput(last_hidden_state=d_mixed * (gamma * weights[-1] * factor)),
             )
+        totals = [float(x) for x in model.ops.to_numpy(xp.stack([d_gamma, *dots]))]
+        d_gamma, dots = totals[0], [gamma * dot for dot in totals[1:]]
         mean = sum(w * g for w, g in zip(weights, dots))
         # The softmax Jacobian, as layer_mix.mix_logits_gradient.
         scale = _scale(model)  # the logits are scale * s: the chain rule scales s's gradient

@@ -27,7 +27,7 @@ from .gradients import LayeredBatch, LayerGrads, layer_key
 from .inference_mix import MixPlan
 from .layer_capture import MIX_PLANS_ATTR, convert_transformer_inputs, convert_transformer_outputs
 from .length_buckets import BUCKET_ROWS, encode_in_buckets
-from .long_spans import fit_spans
+from .long_spans import fit_doc_spans
 from .layer_choice import ALL_LOWER, ALL_STATES, Request, resolve_layers
 from .replace_listener import replace_listener, replace_listener_cfg
 
@@ -142,7 +142,7 @@ def forward(
     nested_spans = [[s for s in doc_spans if len(s)] for doc_spans in model.attrs["get_spans"](docs)]
     # A span longer than the encoder takes becomes its sentences or segments, not a truncation.
     limit = max_sequence_length(model)
-    fitted = [fit_spans(model.tokenizer, doc_spans, limit) for doc_spans in nested_spans]
+    fitted = fit_doc_spans(model.tokenizer, nested_spans, limit)
     cut = any(len(after) != len(before) for after, before in zip(fitted, nested_spans))
     nested_spans = fitted
     flat_spans = [span for doc_spans in nested_spans for span in doc_spans]
