@@ -198,6 +198,39 @@ def test_matplotlib_is_only_an_extra():
     assert "matplotlib" in cfg["options.extras_require"]["project"]
 
 
+def _requirement_names(text: str) -> set:
+    """Distribution names of a setup.cfg requirement list (comments, extras, versions and markers dropped)."""
+    import re
+
+    lines = (line.split("#")[0].split(";")[0].strip() for line in text.splitlines())
+    return {re.split(r"[\[<>=!~ ]", line)[0].lower().replace("_", "-") for line in lines if line}
+
+
+def test_every_import_is_declared_and_the_project_extra_needs_no_ray():
+    import ast
+    import configparser
+    import importlib.metadata
+
+    cfg = configparser.ConfigParser()
+    cfg.read(REPO / "setup.cfg")
+    extras = {name: _requirement_names(text) for name, text in cfg["options.extras_require"].items()}
+    base = _requirement_names(cfg["options"]["install_requires"])
+    imported = set()
+    for path in (REPO / "dlfa_spacy").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    distributions = importlib.metadata.packages_distributions()
+    third_party = {distributions[m][0].lower() for m in imported - set(sys.stdlib_module_names) - {"dlfa_spacy"}}
+    # What demo and demo-research import is in the library or the project extra; Ray alone is
+    # left to `sweep` and `research` (without it a sweep runs its trials in turn).
+    assert third_party - base - extras["project"] == {"ray"}
+    assert "ray" in extras["sweep"] and "ray" in extras["research"] and "sentencepiece" in extras["project"]
+    assert extras["project"] <= extras["research"]
+
+
 def test_evaluate_to_an_unwritable_path_fails_before_the_work(tmp_path):
     root = ner_folder(tmp_path)
     (tmp_path / "a-file").write_text("x")

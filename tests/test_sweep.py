@@ -216,6 +216,22 @@ def test_cli_bad_input_is_one_line(tmp_path, extra, message):
     assert not (tmp_path / "out").exists()
 
 
+def test_without_ray_an_address_is_refused_and_finished_trials_still_report(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    assert not sweep.ray_installed()
+    spec = make_spec(tmp_path)
+    for trial, score in zip(plan_trials([2], [0]), (0.5, 0.6)):
+        write_metrics(spec, trial, score)
+    refused = CliRunner().invoke(app, cli_args(spec, "--layers", "2", "--address", "ray://head:10001"))
+    assert refused.exit_code == 1
+    assert '--address ray://head:10001 needs Ray, which is not installed: pip install "dlfa-spacy[sweep]"' in \
+        " ".join(refused.output.split())
+    result = CliRunner().invoke(app, cli_args(spec, "--layers", "2"))
+    assert result.exit_code == 0, result.output
+    assert "one after another (Ray is not installed" in " ".join(result.output.split())
+    assert result.output.count("skipped, metrics.json exists") == 2
+
+
 def test_importing_the_cli_does_not_import_ray():
     code = "import sys, dlfa_spacy.cli, dlfa_spacy.experiments.sweep; print('ray' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -328,6 +344,28 @@ def test_sweep_end_to_end_with_ray(tiny_bert, tmp_path):
     assert not (out / "trials" / "DLFA-2-s1" / "metrics.json").exists()
     assert [p.stat().st_mtime_ns for p in logs if p.parent.name != "DLFA-2-s1"] == \
         [m for p, m in zip(logs, mtimes) if p.parent.name != "DLFA-2-s1"]
+
+
+@pytest.mark.slow
+def test_without_ray_the_sweep_runs_its_trials_in_turn(tiny_bert, tmp_path):
+    config, train, dev, out = sweep_files(tmp_path)
+    args = [str(config), "--train", str(train), "--dev", str(dev), "--test-dir", str(tmp_path / "test"),
+            "--task", "ner", "--layers", "2", "--seeds", "0", "--output", str(out),
+            "--override", "training.max_epochs=2", "--", "--encoder.name", str(tiny_bert)]
+    # `import ray` fails in this process and in everything it starts, as with Ray not installed.
+    code = ("import runpy, sys; sys.modules['ray'] = None; sys.argv = ['dlfa_spacy', 'sweep', *sys.argv[1:]]; "
+            "runpy.run_module('dlfa_spacy', run_name='__main__')")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=REPO,
+                            env=env, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = " ".join(result.stdout.split())
+    assert "2 to run in this process, one after another (Ray is not installed" in text
+    assert "All 2 trials finished" in text
+    for name, layer in (("baseline-s0", None), ("DLFA-2-s0", 2)):
+        metrics = json.loads((out / "trials" / name / "metrics.json").read_text(encoding="utf8"))
+        assert metrics["layer"] == layer and metrics["language_set"] == ["de", "es"]
+        assert "Saved pipeline" in (out / "trials" / name / "train.log").read_text(encoding="utf8")
 
 
 STS_TRAIN = [

@@ -54,7 +54,7 @@ def sweep_cli(
 
     Each trial runs `spacy train` as a subprocess inside a Ray task (log in
     trials/{variant}-s{seed}/train.log), then evaluates model-best zero-shot into
-    metrics.json. Trials with a metrics.json are skipped, so rerunning finishes an
+    metrics.json. Without Ray installed, the trials run one after another in this process. Trials with a metrics.json are skipped, so rerunning finishes an
     interrupted sweep. The exit status is the number of failed trials (at most 255).
     """
     from tqdm import tqdm
@@ -65,7 +65,9 @@ def sweep_cli(
         check_inputs,
         check_layers,
         check_overrides,
+        ray_installed,
         run_trials,
+        run_trials_in_turn,
         split_finished,
     )
 
@@ -74,7 +76,7 @@ def sweep_cli(
                      task=get_task(task).name, output=output.resolve(), gpu_id=gpu_id, batch_size=batch_size,
                      overrides=tuple(parse_overrides(ctx.args, overrides)), workdir=Path.cwd())
     check_overrides(spec.overrides, spec.component)
-    if gpu_id >= 0 and gpus_per_trial <= 0:
+    if gpu_id >= 0 and gpus_per_trial <= 0 and ray_installed():
         raise ValueError("--gpu-id needs --gpus-per-trial > 0, so that Ray gives each trial a GPU")
     if layers is None and not auto and not uniform and not scalar_mix:
         raise ValueError(f"Nothing to compare with the baseline: give --layers ({LAYERS_FORM}), --auto, --uniform "
@@ -84,15 +86,21 @@ def sweep_cli(
     check_layers(layer_list, spec.config, spec.overrides)
     trials = plan_trials(layer_list, seed_list, auto=auto, scalar_mix=scalar_mix, uniform=uniform)
     skipped, todo = split_finished(spec, trials)
+    in_turn = not ray_installed()
+    if in_turn and address:
+        raise ValueError(f"--address {address} needs Ray, which is not installed: pip install \"dlfa-spacy[sweep]\"")
     if todo:
         # Everything a trial would fail on minutes later, inside its train.log, fails here first.
         check_inputs(spec)
         if address:
             msg.text(f"Connecting to the Ray cluster at {address} ...")
             check_address(address)
-    where = f"the Ray cluster at {address}" if address else "a local Ray instance"
+    where = f"on the Ray cluster at {address}" if address else "on a local Ray instance"
+    if in_turn:
+        where = ("in this process, one after another (Ray is not installed; pip install \"dlfa-spacy[sweep]\" "
+                 "runs trials in parallel)")
     msg.info(f"Sweep of {task}: {len(trials)} trials, {len(skipped)} finished before, "
-             f"{len(todo)} to run on {where}")
+             f"{len(todo)} to run {where}")
 
     with tqdm(total=len(trials), initial=len(skipped), file=sys.stderr, unit="trial", desc="sweep") as bar:
         for result in skipped:
@@ -102,8 +110,11 @@ def sweep_cli(
             print_result(result)
             bar.update(1)
 
-        results = skipped + run_trials(spec, todo, on_result, address=address, num_cpus=num_cpus,
-                                       cpus_per_trial=cpus_per_trial, gpus_per_trial=gpus_per_trial)
+        if in_turn:
+            results = skipped + run_trials_in_turn(spec, todo, on_result)
+        else:
+            results = skipped + run_trials(spec, todo, on_result, address=address, num_cpus=num_cpus,
+                                           cpus_per_trial=cpus_per_trial, gpus_per_trial=gpus_per_trial)
     print_summary(results, seed_list, get_task(task).metric_name)
     failed = [r for r in results if r.status == FAILED]
     if failed:

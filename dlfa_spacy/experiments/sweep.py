@@ -291,6 +291,27 @@ def run_trial(spec: SweepSpec, trial: Trial) -> TrialResult:
                        metrics={k: v for k, v in metrics.items() if k != "languages"})
 
 
+def ray_installed() -> bool:
+    """Whether Ray can be imported (the `sweep` and `research` extras install it)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("ray") is not None
+    except (ImportError, ValueError):  # a broken or blocked install counts as none
+        return False
+
+
+def run_trials_in_turn(
+    spec: SweepSpec, trials: Sequence[Trial], on_result: Callable[[TrialResult], None]
+) -> List[TrialResult]:
+    """Run trials one after another in this process, without Ray; call on_result as each ends."""
+    results = []
+    for trial in trials:
+        results.append(run_trial(spec, trial))
+        on_result(results[-1])
+    return results
+
+
 def run_trials(
     spec: SweepSpec,
     trials: Sequence[Trial],
