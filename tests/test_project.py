@@ -1,5 +1,6 @@
 """The spaCy project: project.yml is valid and current; the offline demo runs end to end and
 its wheels install into a fresh virtual environment, where spacy.load finds them by name."""
+import ast
 import json
 import os
 import subprocess
@@ -230,6 +231,23 @@ def test_wheels_install_in_a_fresh_venv_and_load_by_name(demo_project, tmp_path)
     assert set(out["pawsx"]) == {"paraphrase", "not_paraphrase"}
     # The packaged regressor registers Doc._.sts_score itself and predicts in 0..5.
     assert len(out["sts"]) == 2 and all(isinstance(x, float) and 0.0 <= x <= 5.0 for x in out["sts"])
+
+    # README's Python example, exactly as written, against the installed packages.
+    example = readme_python_example()
+    shown = subprocess.run([str(venv / "bin" / "python"), "-c", example], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=600, env=dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=""))
+    assert shown.returncode == 0, shown.stderr[-4000:]
+    entities, weights = [ast.literal_eval(line) for line in shown.stdout.strip().splitlines()]
+    assert all(isinstance(text, str) and label in {"PER", "LOC", "ORG"} for text, label in entities)
+    assert weights == {}  # the demo's NER pipeline fuses layer 2: no learned mix to show
+
+
+def readme_python_example() -> str:
+    """README's first Python block: the one that loads xx_dlfa_ner."""
+    text = (ROOT / "README.md").read_text(encoding="utf8")
+    blocks = [block.split("```", 1)[0] for block in text.split("```python\n")[1:]]
+    assert blocks and 'spacy.load("xx_dlfa_ner")' in blocks[0]
+    return blocks[0]
 
 
 def _project_run(project: Path, workflow: str, without_ray: bool = False) -> subprocess.CompletedProcess:
