@@ -115,3 +115,72 @@ def test_links_and_pictures_exist_and_the_diagram_is_current():
     check = subprocess.run([sys.executable, str(REPO / "scripts" / "draw_diagram.py"), "--check"],
                            capture_output=True, text=True, timeout=120)
     assert check.returncode == 0, check.stderr
+
+
+def command_lines() -> List[Tuple[str, str]]:
+    """(page:line, command) of every `python -m dlfa_spacy` and `python -m spacy project run` line in
+    the pages' bash blocks and indented code, with backslash continuations joined."""
+    found = []
+    for page in PAGES:
+        lines = page.read_text(encoding="utf8").splitlines()
+        in_bash = False
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            if line.startswith("```"):
+                in_bash = line.strip() == "```bash" and not in_bash
+            code = line.strip() if in_bash or line.startswith("    ") else ""
+            start = i
+            while code.endswith("\\") and i + 1 < len(lines):
+                i += 1
+                code = code[:-1] + " " + lines[i].strip()
+            code = code.split("  #", 1)[0].strip()
+            if "python -m dlfa_spacy " in code or "python -m spacy project run " in code:
+                found.append((f"{page.relative_to(REPO)}:{start + 1}", code))
+            i += 1
+    return found
+
+
+def test_the_pages_show_commands():
+    commands = [c for _, c in command_lines()]
+    assert len(commands) >= 20
+    assert any("project run all --vars.gpu_id 0" in c for c in commands)
+
+
+@pytest.mark.parametrize("where, command", command_lines(), ids=[w for w, _ in command_lines()])
+def test_every_command_line_names_a_real_workflow_command_and_option(where, command):
+    """The commands the pages show cannot run here (downloads, a GPU), so each name is checked instead."""
+    import typer.main
+    import yaml
+
+    from dlfa_spacy.cli import app
+
+    words = command.split()
+    if "spacy" in words and "project" in words:
+        project = yaml.safe_load((REPO / "project.yml").read_text(encoding="utf8"))
+        name = words[words.index("run") + 1]
+        known = set(project["workflows"]) | {c["name"] for c in project["commands"]}
+        assert name in known, f"{where}: no workflow or command {name!r} in project.yml"
+        for word in words:
+            if word.startswith("--vars."):
+                assert word[len("--vars."):] in project["vars"], f"{where}: no variable {word!r} in project.yml"
+        return
+    group = typer.main.get_command(app)
+    args = words[words.index("dlfa_spacy") + 1:]
+    command_obj = group.commands.get(args[0])
+    assert command_obj is not None, f"{where}: no command {args[0]!r}"
+    rest = args[1:]
+    if hasattr(command_obj, "commands"):  # a group such as `report`
+        command_obj = command_obj.commands.get(rest[0])
+        assert command_obj is not None, f"{where}: no subcommand {rest[0]!r} of {args[0]}"
+        rest = rest[1:]
+    options = {opt for param in command_obj.params for opt in [*param.opts, *param.secondary_opts]}
+    overrides_allowed = bool(command_obj.context_settings.get("allow_extra_args"))
+    for word in rest:
+        if word == "--":
+            break
+        if word.startswith("-") and word != "...":
+            name = word.split("=", 1)[0]
+            if overrides_allowed and "." in name:
+                continue  # a config override such as --training.max_epochs
+            assert name in options, f"{where}: {args[0]} has no option {name!r} (it has {sorted(options)})"

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import List, Tuple
 
 import pytest
 import spacy
@@ -240,6 +241,20 @@ def test_wheels_install_in_a_fresh_venv_and_load_by_name(demo_project, tmp_path)
     entities, weights = [ast.literal_eval(line) for line in shown.stdout.strip().splitlines()]
     assert all(isinstance(text, str) and label in {"PER", "LOC", "ORG"} for text, label in entities)
     assert weights == {}  # the demo's NER pipeline fuses layer 2: no learned mix to show
+    # Every other Python block of the docs, each as written, against the same packages.
+    for where, block in docs_python_examples():
+        ran = subprocess.run([str(venv / "bin" / "python"), "-c", block], cwd=tmp_path, capture_output=True,
+                             text=True, timeout=600, env=dict(os.environ, HF_HUB_OFFLINE="1", PYTHONPATH=""))
+        assert ran.returncode == 0, f"{where}: " + ran.stderr[-3000:]
+
+
+def docs_python_examples() -> List[Tuple[str, str]]:
+    """(page, block) of every Python block in docs/."""
+    found = []
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        for block in page.read_text(encoding="utf8").split("```python\n")[1:]:
+            found.append((page.name, block.split("```", 1)[0]))
+    return found
 
 
 def readme_python_example() -> str:
