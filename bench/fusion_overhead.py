@@ -79,8 +79,12 @@ TAGS = ["NOUN", "VERB", "PROPN", "ADP", "PUNCT"]
 
 
 def config_text(variant: str, model_path: Path, layer: int, mixed_precision: bool = False,
-                grad_scaling: bool = True) -> str:
-    """The pipeline config of one variant (same encoder, same tagger head)."""
+                grad_scaling: bool = True, whole_docs: bool = False, max_length: Optional[int] = None) -> str:
+    """The pipeline config of one variant (same encoder, same tagger head).
+
+    whole_docs: the packaged pipelines' spans (the whole doc, cut where it does not fit) instead of
+    strided windows; max_length: the tokenizer's model_max_length, if not the encoder's.
+    """
     arch = "dlfa_spacy.TransformerModel.v1" if variant in DLFA_MODEL else "spacy-transformers.TransformerModel.v3"
     trf_config = '{"output_hidden_states": true}' if variant == "C" else "{}"
     if variant == "E":
@@ -91,6 +95,9 @@ def config_text(variant: str, model_path: Path, layer: int, mixed_precision: boo
     else:
         tok2vec = ('@architectures = "spacy-transformers.TransformerListener.v1"\n'
                    "[components.tagger.model.tok2vec.pooling]\n@layers = \"reduce_mean.v1\"")
+    tokenizer_config = '{"use_fast": true' + (f', "model_max_length": {max_length}' if max_length else "") + "}"
+    spans = ('@span_getters = "spacy-transformers.doc_spans.v1"' if whole_docs else
+             '@span_getters = "spacy-transformers.strided_spans.v1"\nwindow = 128\nstride = 96')
     return f"""
 [nlp]
 lang = "xx"
@@ -103,14 +110,12 @@ max_batch_items = 4096
 [components.transformer.model]
 @architectures = "{arch}"
 name = "{model_path}"
-tokenizer_config = {{"use_fast": true}}
+tokenizer_config = {tokenizer_config}
 transformer_config = {trf_config}
 mixed_precision = {str(mixed_precision).lower()}
 grad_scaler_config = {{"enabled": {str(mixed_precision and grad_scaling).lower()}}}
 [components.transformer.model.get_spans]
-@span_getters = "spacy-transformers.strided_spans.v1"
-window = 128
-stride = 96
+{spans}
 [components.tagger]
 factory = "tagger"
 [components.tagger.model]

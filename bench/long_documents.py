@@ -29,33 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from timing import interleaved_rounds, median_ratio, single_thread  # noqa: E402
 from fusion_overhead import TAGS, WORDS, build_encoder, write_json  # noqa: E402
+from fusion_overhead import config_text as overhead_config  # noqa: E402
 
 
 def config_text(model_path: Path, layer: int) -> str:
     """A DLFA tagger with the packaged pipelines' spans: the whole doc, cut where it does not fit."""
-    return f"""
-[nlp]
-lang = "xx"
-pipeline = ["transformer", "tagger"]
-batch_size = 32
-[components]
-[components.transformer]
-factory = "transformer"
-max_batch_items = 4096
-[components.transformer.model]
-@architectures = "dlfa_spacy.TransformerModel.v1"
-name = "{model_path}"
-tokenizer_config = {{"use_fast": true, "model_max_length": 128}}
-[components.transformer.model.get_spans]
-@span_getters = "spacy-transformers.doc_spans.v1"
-[components.tagger]
-factory = "tagger"
-[components.tagger.model]
-@architectures = "spacy.Tagger.v2"
-[components.tagger.model.tok2vec]
-@architectures = "dlfa_spacy.DLFA.v1"
-layer = {layer}
-"""
+    return overhead_config("B", model_path, layer, whole_docs=True, max_length=128)
 
 
 def build_pipeline(model_path: Path, layer: int):
