@@ -56,7 +56,7 @@ from spacy.training import Example
 from thinc.api import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timing import median_ratio, single_thread  # noqa: E402
+from timing import median_ratio, rotated, single_thread  # noqa: E402
 
 VARIANTS = ("A", "B", "C", "D", "E")
 # The JSON key of each rival's headline ratios (B's are at the top level, for compatibility).
@@ -157,12 +157,6 @@ def batches(texts: List[str], size: int = 32) -> List[List[str]]:
     return [texts[i : i + size] for i in range(0, len(texts), size)]
 
 
-def rotated(round_i: int) -> Tuple[str, ...]:
-    """The variants in a different order each time, so that no variant always runs first."""
-    k = round_i % len(VARIANTS)
-    return VARIANTS[k:] + VARIANTS[:k]
-
-
 def measure_inference(pipelines: Dict, texts: List[str], rounds: int) -> Dict[str, Dict[str, List[float]]]:
     """Words/s (wall), CPU seconds of this thread, and trf_data bytes per doc, per round; variants interleaved batch by batch."""
     out = {v: {"words_per_s": [], "cpu_seconds": [], "trf_data": []} for v in VARIANTS}
@@ -172,7 +166,7 @@ def measure_inference(pipelines: Dict, texts: List[str], rounds: int) -> Dict[st
         words = {v: 0 for v in VARIANTS}
         data = {v: [] for v in VARIANTS}
         for batch_i, batch in enumerate(batches(texts)):
-            for v in rotated(round_i + batch_i):
+            for v in rotated(VARIANTS, round_i + batch_i):
                 start, start_cpu = time.perf_counter(), time.thread_time()
                 docs = list(pipelines[v].pipe(batch, batch_size=32))
                 cpu[v] += time.thread_time() - start_cpu
@@ -194,7 +188,7 @@ def measure_training(pipelines: Dict, optimizers: Dict, texts: List[str], rounds
         cpu = {v: 0.0 for v in VARIANTS}
         words = {v: 0 for v in VARIANTS}
         for batch_i, batch in enumerate(batches(texts)):
-            for v in rotated(round_i + batch_i):
+            for v in rotated(VARIANTS, round_i + batch_i):
                 wall, cpu_s = time_update(pipelines[v], batch, optimizers[v])
                 seconds[v] += wall
                 cpu[v] += cpu_s

@@ -38,10 +38,10 @@ from fusion_overhead import (  # noqa: E402
     build_encoder,
     build_pipeline,
     make_texts,
-    rotated,
     tagger_examples,
     write_json,
 )
+from timing import rotated  # noqa: E402
 
 PRECISIONS = {"fp32": False, "mixed": True}
 
@@ -95,10 +95,10 @@ def measure_precision(model_path: Path, mixed: bool, length: int, args: argparse
     timing = {v: {"inference": [], "training": []} for v in VARIANTS}
     for round_i in range(args.rounds):
         for batch_i, batch in enumerate(batches(infer)):
-            for v in rotated(round_i + batch_i):
+            for v in rotated(VARIANTS, round_i + batch_i):
                 timing[v]["inference"].append(seconds(lambda v=v: list(pipelines[v].pipe(batch, batch_size=32))))
         for batch_i, batch in enumerate(batches(train)):
-            for v in rotated(round_i + batch_i):
+            for v in rotated(VARIANTS, round_i + batch_i):
                 egs = tagger_examples(pipelines[v], batch)
                 timing[v]["training"].append(seconds(lambda v=v: pipelines[v].update(egs, sgd=optimizers[v])))
     pipelines.clear()  # free the five pipelines before the next precision builds its own

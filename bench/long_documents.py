@@ -21,13 +21,12 @@ import os
 import random
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Callable, Dict, List
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from timing import interleaved_rounds, median_ratio, single_thread  # noqa: E402
+from timing import interleaved_rounds, median_ratio, single_thread, wall_seconds  # noqa: E402
 from fusion_overhead import TAGS, WORDS, build_encoder, write_json  # noqa: E402
 from fusion_overhead import config_text as overhead_config  # noqa: E402
 
@@ -81,12 +80,6 @@ def batches_of_work(nlp, sentences: List[str], per_doc: int) -> Dict[str, List[C
         work["short"].append(lambda chunk=chunk: list(nlp.pipe(chunk, batch_size=32)))
         work["long"].append(lambda chunk=chunk: list(nlp.pipe([" ".join(chunk)], batch_size=1)))
     return work
-
-
-def wall_seconds(work: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    work()
-    return time.perf_counter() - start
 
 
 def run(args: argparse.Namespace) -> Dict:
