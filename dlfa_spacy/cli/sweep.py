@@ -54,8 +54,8 @@ def sweep_cli(
 
     Each trial runs `spacy train` as a subprocess inside a Ray task (log in
     trials/{variant}-s{seed}/train.log), then evaluates model-best zero-shot into
-    metrics.json. Without Ray installed, the trials run one after another in this process. Trials with a metrics.json are skipped, so rerunning finishes an
-    interrupted sweep. The exit status is the number of failed trials (at most 255).
+    metrics.json. Without Ray installed, the trials run one after another in this process.
+    Trials with a metrics.json are skipped, so rerunning finishes an interrupted sweep. The exit status is the number of failed trials (at most 255).
     """
     from tqdm import tqdm
 
@@ -76,7 +76,11 @@ def sweep_cli(
                      task=get_task(task).name, output=output.resolve(), gpu_id=gpu_id, batch_size=batch_size,
                      overrides=tuple(parse_overrides(ctx.args, overrides)), workdir=Path.cwd())
     check_overrides(spec.overrides, spec.component)
-    if gpu_id >= 0 and gpus_per_trial <= 0 and ray_installed():
+    # Without Ray the trials run one after another in this process (no --address, no Ray resources).
+    in_turn = not ray_installed()
+    if in_turn and address:
+        raise ValueError(f"--address {address} needs Ray, which is not installed: pip install \"dlfa-spacy[sweep]\"")
+    if gpu_id >= 0 and gpus_per_trial <= 0 and not in_turn:
         raise ValueError("--gpu-id needs --gpus-per-trial > 0, so that Ray gives each trial a GPU")
     if layers is None and not auto and not uniform and not scalar_mix:
         raise ValueError(f"Nothing to compare with the baseline: give --layers ({LAYERS_FORM}), --auto, --uniform "
@@ -86,9 +90,6 @@ def sweep_cli(
     check_layers(layer_list, spec.config, spec.overrides)
     trials = plan_trials(layer_list, seed_list, auto=auto, scalar_mix=scalar_mix, uniform=uniform)
     skipped, todo = split_finished(spec, trials)
-    in_turn = not ray_installed()
-    if in_turn and address:
-        raise ValueError(f"--address {address} needs Ray, which is not installed: pip install \"dlfa-spacy[sweep]\"")
     if todo:
         # Everything a trial would fail on minutes later, inside its train.log, fails here first.
         check_inputs(spec)
