@@ -1,6 +1,6 @@
 """Small config builders for test pipelines on a local tiny BERT."""
 from pathlib import Path
-from typing import Dict, Optional, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import spacy
 from spacy.language import Language
@@ -170,3 +170,16 @@ def update_by_hand(nlp, examples, names=("transformer", "tagger")) -> None:
     nlp.update(examples, sgd=False)
     for name in names:
         nlp.get_pipe(name).finish_update(SGD(0.5, L2=0.0))
+
+
+def code_blocks(pages: Sequence[Path], language: str, root: Path) -> List[Tuple[str, str]]:
+    """(page:line, text) of every ```language block of the markdown pages, in order."""
+    import re
+
+    blocks = []
+    for page in pages:
+        text = page.read_text(encoding="utf8")
+        for match in re.finditer(rf"^```{language}\n(.*?)^```", text, flags=re.S | re.M):
+            line = text[:match.start()].count("\n") + 1
+            blocks.append((f"{page.relative_to(root)}:{line}", match.group(1)))
+    return blocks

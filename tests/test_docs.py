@@ -7,6 +7,7 @@ from typing import List, Tuple
 
 import pytest
 from thinc.api import Config
+from helpers import code_blocks
 
 REPO = Path(__file__).resolve().parents[1]
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -24,13 +25,7 @@ FACTORIES = {
 
 def ini_blocks() -> List[Tuple[str, str]]:
     """(page:line, text) of every ```ini block of the pages."""
-    blocks = []
-    for page in PAGES:
-        text = page.read_text(encoding="utf8")
-        for match in re.finditer(r"^```ini\n(.*?)^```", text, flags=re.S | re.M):
-            line = text[:match.start()].count("\n") + 1
-            blocks.append((f"{page.relative_to(REPO)}:{line}", match.group(1)))
-    return blocks
+    return code_blocks(PAGES, "ini", REPO)
 
 
 def sections(text: str) -> List[Tuple[str, List[str]]]:

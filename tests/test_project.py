@@ -12,6 +12,7 @@ from typing import List, Tuple
 import pytest
 import spacy
 from spacy.tokens import DocBin
+from helpers import code_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 TASKS = ("ner", "pos", "xnli", "pawsx", "sts")
@@ -249,18 +250,13 @@ def test_wheels_install_in_a_fresh_venv_and_load_by_name(demo_project, tmp_path)
 
 
 def docs_python_examples() -> List[Tuple[str, str]]:
-    """(page, block) of every Python block in docs/."""
-    found = []
-    for page in sorted((ROOT / "docs").glob("*.md")):
-        for block in page.read_text(encoding="utf8").split("```python\n")[1:]:
-            found.append((page.name, block.split("```", 1)[0]))
-    return found
+    """(page:line, block) of every Python block in docs/."""
+    return code_blocks(sorted((ROOT / "docs").glob("*.md")), "python", ROOT)
 
 
 def readme_python_example() -> str:
     """README's first Python block: the one that loads xx_dlfa_ner."""
-    text = (ROOT / "README.md").read_text(encoding="utf8")
-    blocks = [block.split("```", 1)[0] for block in text.split("```python\n")[1:]]
+    blocks = [text for _, text in code_blocks([ROOT / "README.md"], "python", ROOT)]
     assert blocks and 'spacy.load("xx_dlfa_ner")' in blocks[0]
     return blocks[0]
 
