@@ -352,7 +352,8 @@ def test_without_ray_the_sweep_runs_its_trials_in_turn(tiny_bert, tmp_path):
     args = [str(config), "--train", str(train), "--dev", str(dev), "--test-dir", str(tmp_path / "test"),
             "--task", "ner", "--layers", "2", "--seeds", "0", "--output", str(out),
             "--override", "training.max_epochs=2", "--", "--encoder.name", str(tiny_bert)]
-    # `import ray` fails in this process and in everything it starts, as with Ray not installed.
+    # `import ray` fails in the sweep's process, as with Ray not installed (its trials' `spacy train`
+    # subprocesses never import Ray).
     code = ("import runpy, sys; sys.modules['ray'] = None; sys.argv = ['dlfa_spacy', 'sweep', *sys.argv[1:]]; "
             "runpy.run_module('dlfa_spacy', run_name='__main__')")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
