@@ -156,3 +156,29 @@ def test_sts_bootstrap_of_a_better_variant_is_significant_and_identical_is_zero(
     assert result.significant and result.ci_low > 0 and result.n_examples == 200
     same = paired_bootstrap([base.tolist()], [base.tolist()], n_rounds=50)
     assert (same.difference, same.ci_low, same.ci_high, same.significant) == (0.0, 0.0, 0.0, False)
+
+
+def test_score_interval_matches_scipys_percentile_bootstrap():
+    """The per-language whiskers of the report against scipy.stats.bootstrap, an independent implementation."""
+    import scipy.stats
+
+    from dlfa_spacy.metrics.bootstrap import score_interval
+
+    rng = np.random.default_rng(1)
+    correct = (rng.random(200) < 0.7).astype(float)
+    want = scipy.stats.bootstrap((correct,), np.mean, n_resamples=20000, method="percentile", random_state=2)
+    assert score_interval(correct.tolist()) == pytest.approx(tuple(want.confidence_interval), abs=0.02)
+
+    counts = np.stack([rng.integers(0, 3, 150), rng.integers(0, 4, 150), rng.integers(0, 4, 150)], axis=1)
+    counts[:, 1:] = np.maximum(counts[:, 1:], counts[:, :1])  # n_correct <= n_predicted, n_gold
+    f1 = scipy.stats.bootstrap(tuple(counts.T.astype(float)), lambda c, p, g: 2 * c.sum() / (p.sum() + g.sum()),
+                               paired=True, vectorized=False, n_resamples=5000, method="percentile", random_state=2)
+    assert score_interval(counts.tolist()) == pytest.approx(tuple(f1.confidence_interval), abs=0.02)
+
+    gold = rng.random(60) * 5
+    pred = gold + rng.normal(0, 1.5, 60)
+    rho = scipy.stats.bootstrap((gold, pred), lambda a, b: scipy.stats.spearmanr(a, b).statistic, paired=True,
+                                vectorized=False, n_resamples=5000, method="percentile", random_state=2)
+    low, high = score_interval(np.stack([gold, pred], axis=1).tolist())
+    assert (low, high) == pytest.approx(tuple(rho.confidence_interval), abs=0.02)
+    assert high - low > 0.1  # a real interval, not a point
